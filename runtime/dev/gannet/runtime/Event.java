@@ -1,0 +1,12 @@
+// A point in a stream's work: for ordering across streams and for timing.
+package dev.gannet.runtime;
+
+public interface Event {
+    /** Blocks until the event has been reached. */
+    void synchronize();
+
+    boolean isDone();
+
+    /** Milliseconds between two reached events of the same device. */
+    double elapsedMillisSince(Event start);
+}

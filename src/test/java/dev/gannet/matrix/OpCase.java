@@ -1,0 +1,29 @@
+// One small case of the op matrix (as in ggml's test-backend-ops): an op, a dtype, a variant, a
+// description of the shapes and attributes, and a body that runs the op on a device and compares
+// it with the reference through the Harness.
+package dev.gannet.matrix;
+
+import dev.gannet.runtime.DType;
+import dev.gannet.runtime.Device;
+
+public record OpCase(String op, DType dtype, String variant, String desc, Body body) {
+    @FunctionalInterface
+    public interface Body {
+        Result run(Harness h) throws Exception;
+    }
+
+    public String name() {
+        return op + " " + dtype.name().toLowerCase() + " " + variant + " " + desc;
+    }
+
+    /** Runs the case on a device, reporting unsupported variants as skipped. */
+    public Result run(Device device, long seed) {
+        var support = device.supports(op, dtype, variant);
+        if (!support.supported()) return new Result.Skipped(support.reason());
+        try (Harness h = new Harness(device, seed ^ name().hashCode())) {
+            return body.run(h);
+        } catch (Exception | AssertionError e) {
+            return new Result.Failed(e.toString());
+        }
+    }
+}
