@@ -294,6 +294,11 @@ int32_t gk_cpu_set_isa(int32_t isa);         /* force the portable path (0) or r
 int32_t gk_cpu_max_threads(void);
 void gk_cpu_set_threads(int32_t n);
 
+/* The machine's own limits, for benchmark reports: FMA throughput of `threads` threads in GFLOP/s
+ * (AVX2 FMA when available), and STREAM-triad bandwidth over `bytes` of arrays in GB/s. */
+double gk_cpu_measure_fma_gflops(int32_t threads, double seconds);
+double gk_cpu_measure_triad_gbps(int32_t threads, int64_t bytes, double seconds);
+
 int64_t gk_cpu_conv_packed_bytes(int32_t k, int32_t r, int32_t s, int32_t c, int32_t transposed);
 int gk_cpu_conv_pack(const gk_conv_pack_params *p);
 int gk_cpu_conv2d(const gk_conv2d_params *p);

@@ -61,6 +61,25 @@ public final class GkCpu {
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     }
 
+    private static final class Peak {
+        static final MethodHandle FMA = fn("gk_cpu_measure_fma_gflops",
+                FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_DOUBLE, JAVA_INT,
+                        java.lang.foreign.ValueLayout.JAVA_DOUBLE));
+        static final MethodHandle TRIAD = fn("gk_cpu_measure_triad_gbps",
+                FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_DOUBLE, JAVA_INT, JAVA_LONG,
+                        java.lang.foreign.ValueLayout.JAVA_DOUBLE));
+    }
+
+    /** Measured FMA throughput in GFLOP/s with {@code threads} threads. */
+    public static double measureFmaGflops(int threads, double seconds) {
+        try { return (double) Peak.FMA.invokeExact(threads, seconds); } catch (Throwable t) { throw wrap(t); }
+    }
+
+    /** Measured triad bandwidth in GB/s over arrays of {@code bytes} in total. */
+    public static double measureTriadGbps(int threads, long bytes, double seconds) {
+        try { return (double) Peak.TRIAD.invokeExact(threads, bytes, seconds); } catch (Throwable t) { throw wrap(t); }
+    }
+
     public static final int FEATURE_AVX2 = 1;
     public static final int FEATURE_FMA = 2;
     public static final int FEATURE_F16C = 4;
