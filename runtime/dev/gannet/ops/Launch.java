@@ -44,9 +44,13 @@ public final class Launch {
         Objects.requireNonNull(stream, op + ": stream");
         for (Tensor t : tensors) {
             Objects.requireNonNull(t, op + ": tensor argument");
-            Check.arg(t.device() == stream.device(), op, "tensor %s lives on %s but the stream on %s", t,
-                    t.device().name(), stream.device().name());
+            Check.arg(t.device() == stream.device(), op, "tensor %s lives on another device than the stream (%s, %s)",
+                    t, id(t.device()), id(stream.device()));
         }
+    }
+
+    private static String id(Object device) {
+        return ((dev.gannet.runtime.Device) device).name() + "@" + Integer.toHexString(System.identityHashCode(device));
     }
 
     /** Output must not share memory with an input (kernels read and write in any order). */
