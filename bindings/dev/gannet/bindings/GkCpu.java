@@ -122,6 +122,8 @@ public final class GkCpu {
     }
 
     private static RuntimeException wrap(Throwable t) {
+        // A library that fails to load inside a holder's static initializer: surface its own error.
+        if (t instanceof ExceptionInInitializerError e && e.getCause() instanceof RuntimeException r) return r;
         if (t instanceof RuntimeException r) return r;
         return new IllegalStateException(t);
     }

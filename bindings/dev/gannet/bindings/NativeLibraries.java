@@ -57,7 +57,7 @@ public final class NativeLibraries {
         }
         tried.append("java.library.path=").append(System.getProperty("java.library.path", ""));
         throw new NativeLibraryException(
-                file + " was not found; looked in: " + tried + ". Build it with `mvn package` or point -D"
+                file + " was not found; looked in: " + tried + ". Build it with `./gannet` (or `./mvnw package`) or point -D"
                         + DIR_PROPERTY + " at the folder that holds it.");
     }
 

@@ -63,7 +63,7 @@ final class InfoCommand implements Callable<Integer> {
             code = Main.EXIT_ERROR;
         }
         row("cuda", availability("cuda", Devices::cudaUnavailableReason));
-        row("simt", availability("simt", null));
+        row("simt", availability("simt", Devices::simtUnavailableReason));
         out.flush();
         return code;
     }
@@ -113,7 +113,7 @@ final class InfoCommand implements Callable<Integer> {
         } catch (GannetException e) {
             if (reason != null) return "not available: " + reason.get();
             String m = Main.userMessage(e);
-            String prefix = "--device " + kind + ": ";
+            String prefix = "device " + kind + ": ";
             return "not available: " + (m.startsWith(prefix) ? m.substring(prefix.length()) : m);
         }
     }

@@ -75,9 +75,7 @@ public final class Main implements Callable<Integer> {
 
     /** The message of a GannetException without its "[CODE] " prefix, which means nothing to a user. */
     static String userMessage(GannetException e) {
-        String m = e.getMessage();
-        String prefix = "[" + e.code() + "] ";
-        return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+        return e.detail();
     }
 
     /**

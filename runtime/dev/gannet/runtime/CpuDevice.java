@@ -49,6 +49,7 @@ public final class CpuDevice implements Device {
     /** Opens the cpu device; loads libgannet_cpu.so (see NativeLibraries for where from). */
     public CpuDevice() {
         try {
+            GkCpu.library(); // a missing library fails here, with where gannet looked
             int abi = GkCpu.abiVersion();
             if (abi != dev.gannet.bindings.GkAbi.ABI_VERSION) {
                 throw new GannetException(ErrorCode.NATIVE_LIBRARY, GkCpu.library().path() + " has kernel ABI "

@@ -16,9 +16,9 @@ public final class Devices {
             case "cpu" -> new CpuDevice();
             case "auto" -> auto();
             case "cuda" -> throw new GannetException(ErrorCode.DEVICE_UNAVAILABLE,
-                    "--device cuda: " + cudaUnavailableReason());
+                    "device cuda: " + cudaUnavailableReason());
             case "simt" -> throw new GannetException(ErrorCode.DEVICE_UNAVAILABLE,
-                    "--device simt: the SIMT emulator (libgannet_simt.so) is not part of this build yet");
+                    "device simt: " + simtUnavailableReason());
             default -> throw new GannetException(ErrorCode.INVALID_ARGUMENT,
                     "unknown device '" + kind + "' (known: auto, cpu, cuda, simt)");
         };
@@ -27,6 +27,11 @@ public final class Devices {
     public static Device auto() {
         LOG.info("device auto: using cpu because " + cudaUnavailableReason());
         return new CpuDevice();
+    }
+
+    /** Why the simt device cannot be opened. */
+    public static String simtUnavailableReason() {
+        return "the SIMT emulator (libgannet_simt.so) is not part of this build yet";
     }
 
     /** Why the cuda device cannot be opened on this machine. */

@@ -19,6 +19,11 @@ public class GannetException extends RuntimeException {
         return code;
     }
 
+    /** The message without the "[CODE] " prefix, for people (the CLI prints this). */
+    public String detail() {
+        return super.getMessage();
+    }
+
     @Override
     public String getMessage() {
         return "[" + code + "] " + super.getMessage();
