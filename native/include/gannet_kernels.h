@@ -242,7 +242,7 @@ typedef struct gk_elementwise_params {
     int32_t reserved;
 } gk_elementwise_params;
 
-/* cast between any two of F32, F16, U8 (I32 -> F32 too), with an optional per-channel affine:
+/* cast from F32, F16, U8 or I32 to F32, F16 or U8, with an optional per-channel affine:
  *   v = (x * scale + offset - mean[c]) * inv_std[c]      (mean/inv_std NULL mean 0/1)
  * Integer outputs round half away from zero and saturate; NaN becomes 0 in U8. Strides may be 0
  * in x (broadcast), as for elementwise. */

@@ -146,12 +146,39 @@ public final class Tensor {
         return Arrays.equals(strides, shape.denseStrides());
     }
 
-    /** Whether two views may touch the same bytes (conservative: same buffer and byte ranges meet). */
+    /**
+     * Whether two views may touch the same bytes. Exact for what gannet makes: disjoint channel
+     * slices of one NHWC buffer (the zero-copy concat) do not overlap; otherwise conservative (byte
+     * ranges that meet count as overlapping).
+     */
     public boolean mayOverlap(Tensor o) {
         if (buffer != o.buffer || numel() == 0 || o.numel() == 0) return false;
         long a0 = offset * dtype.size(), a1 = (lastElement() + 1) * dtype.size();
         long b0 = o.offset * o.dtype.size(), b1 = (o.lastElement() + 1) * o.dtype.size();
-        return a0 < b1 && b0 < a1;
+        if (a0 >= b1 || b0 >= a1) return false;
+        return !disjointChannelSlices(o);
+    }
+
+    /**
+     * Both views step over pixels with the same pixel stride P (channels contiguous, every pixel
+     * stride a multiple of P, each view's channels fitting in P): then every element sits at
+     * (its view's offset mod P) + channel within a pixel, so views whose channel windows modulo P
+     * do not meet share no element.
+     */
+    private boolean disjointChannelSlices(Tensor o) {
+        if (dtype.size() != o.dtype.size() || strides[3] != 1 || o.strides[3] != 1) return false;
+        long p = strides[2];
+        if (p <= 0 || o.strides[2] != p || shape.c() > p || o.shape.c() > p) return false;
+        for (int i = 0; i < 2; i++) {
+            if (strides[i] % p != 0 || o.strides[i] % p != 0) return false;
+        }
+        long a = Math.floorMod(offset, p), b = Math.floorMod(o.offset, p);
+        return !inWindow(b, a, shape.c(), p) && !inWindow(a, b, o.shape.c(), p);
+    }
+
+    /** Whether x lies in the circular window [start, start + len) modulo p. */
+    private static boolean inWindow(long x, long start, long len, long p) {
+        return Math.floorMod(x - start, p) < len;
     }
 
     private long lastElement() {

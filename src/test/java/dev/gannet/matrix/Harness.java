@@ -71,11 +71,16 @@ public final class Harness implements AutoCloseable {
             r[i] = switch (dtype) {
                 case F32 -> r[i];
                 case F16 -> Float.float16ToFloat(Float.floatToFloat16(r[i]));
-                case U8 -> (float) Math.max(0, Math.min(255, Math.rint(r[i])));
-                case I32 -> (float) Math.rint(r[i]);
+                case U8 -> (float) Math.max(0, Math.min(255, halfAway(r[i])));
+                case I32 -> (float) halfAway(r[i]);
             };
         }
         return r;
+    }
+
+    /** Rounds half away from zero, as the kernels and host transfers do. */
+    private static double halfAway(float v) {
+        return Math.signum(v) * Math.floor(Math.abs((double) v) + 0.5);
     }
 
     public static HostTensor host(Shape s, float[] v) {

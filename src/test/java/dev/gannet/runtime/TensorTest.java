@@ -103,7 +103,12 @@ class TensorTest {
     @Test
     void overlapDetection() {
         Tensor t = arena.allocate(DType.F32, 1, 2, 2, 6);
-        assertThat(t.sliceChannels(0, 3).mayOverlap(t.sliceChannels(3, 3))).isTrue(); // interleaved rows
+        assertThat(t.sliceChannels(0, 3).mayOverlap(t.sliceChannels(3, 3))).as("disjoint channel slices").isFalse();
+        assertThat(t.sliceChannels(0, 4).mayOverlap(t.sliceChannels(3, 3))).as("channel 3 is shared").isTrue();
+        assertThat(t.sliceChannels(5, 1).mayOverlap(t.sliceChannels(0, 1))).isFalse();
+        assertThat(t.sliceChannels(0, 3).mayOverlap(t.sliceChannels(0, 3).crop(1, 1, 1, 1))).isTrue();
+        Tensor flat = t.reshape(new Shape(1, 1, 1, 24));
+        assertThat(flat.mayOverlap(t.sliceChannels(3, 3))).as("different pixel strides: conservative").isTrue();
         assertThat(t.crop(0, 0, 1, 2).mayOverlap(t.crop(1, 0, 1, 2))).isFalse();
         Tensor other = arena.allocate(DType.F32, 1, 2, 2, 6);
         assertThat(t.mayOverlap(other)).isFalse();
