@@ -1,7 +1,7 @@
 /* gram on the CPU: per batch item G = scale * F^T F with F the (H·W) x C pixel matrix, a SYRK.
- * Threads split the pixels; each packs blocks of rows into fp32 16-channel panels and runs a
- * register-blocked 6x16 (AVX2/FMA) kernel over the upper panel triangle into its own partial G;
- * the partials are summed, scaled and mirrored into y. */
+ * Threads split the pixels (or, for batches of small images, take whole items); each packs blocks
+ * of rows into fp32 16-channel panels and runs a register-blocked 6x16 (AVX2/FMA) kernel over the
+ * upper panel triangle into its own partial G; the partials are summed, scaled and mirrored into y. */
 #include "common.h"
 #include <immintrin.h>
 #include <stdlib.h>
@@ -135,6 +135,40 @@ static void block(const float *buf, int len, int nb, int C, float *acc, int ldg,
     }
 }
 
+static inline int thread_id(void) {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* acc (ldg x ldg, upper panel triangle) = sum over pixels [lo, hi) of batch item n. */
+static void accumulate(const gk_tensor *x, int n, int64_t lo, int64_t hi, int kc, int nb, float *acc, float *buf,
+                       int avx2) {
+    const int ldg = nb * NR;
+    memset(acc, 0, (size_t)ldg * ldg * sizeof(float));
+    for (int64_t p0 = lo; p0 < hi; p0 += kc) {
+        int len = (int)(hi - p0 < kc ? hi - p0 : kc);
+        if (avx2) pack_avx2(x, n, p0, len, nb, buf);
+        else pack_portable(x, n, p0, len, nb, buf);
+        block(buf, len, nb, x->c, acc, ldg, avx2);
+    }
+}
+
+/* Row i of G[n]: the sum of the partials' upper triangle in a fixed order, scaled and mirrored. */
+static void store_row(const gk_tensor *y, int n, int i, const float *accs, size_t acc_floats, int parts, int ldg,
+                      float scale) {
+    float *yd = (float *)y->data;
+    for (int j = i; j < y->c; j++) {
+        float s = 0.f;
+        for (int part = 0; part < parts; part++) s += accs[acc_floats * part + (size_t)i * ldg + j];
+        float v = scale * s;
+        yd[gk_off(y, n, 0, i, j)] = v;
+        yd[gk_off(y, n, 0, j, i)] = v;
+    }
+}
+
 int gk_cpu_gram(const gk_gram_params *p) {
     const gk_tensor *x = &p->x, *y = &p->y;
     if ((x->dtype != GK_F32 && x->dtype != GK_F16) || y->dtype != GK_F32) return GK_ERR_UNSUPPORTED;
@@ -142,45 +176,41 @@ int gk_cpu_gram(const gk_gram_params *p) {
     const int64_t HW = (int64_t)x->h * x->w;
     const int nb = (C + NR - 1) / NR, ldg = nb * NR;
     const int avx2 = gk_cpu_isa_avx2 == 1;
-    /* A block of packed pixels (len x ldg floats) stays within about half of a 512 KB L2, while
-     * the 16-channel B panel in use (len x 64 B) fits L1. */
+    const int T = gk_nthreads();
+    /* A block of packed pixels (kc x ldg floats) stays within about half of a 512 KB L2, while
+     * the 16-channel B panel in use (kc x 64 B) fits L1. */
     int kc = (int)((256 * 1024) / ((int64_t)nb * NR * 4));
     kc = kc < 32 ? 32 : kc > 512 ? 512 : kc;
+    /* Large images: threads split each item's pixels. Small ones: threads take whole items. */
     int64_t want = HW / MIN_ROWS;
-    int parts = gk_nthreads();
-    if (want < parts) parts = want < 1 ? 1 : (int)want;
+    const int parts = want >= T ? T : want < 1 ? 1 : (int)want;
+    const int by_item = parts == 1 && N > 1 && T > 1;
+    const int sets = by_item ? (N < T ? N : T) : parts;
 
     const size_t acc_floats = (size_t)ldg * ldg;
     const size_t buf_floats = (size_t)kc * ldg;
-    float *mem = aligned_alloc(64, ((acc_floats + buf_floats) * parts * sizeof(float) + 63) & ~(size_t)63);
+    float *mem = aligned_alloc(64, ((acc_floats + buf_floats) * sets * sizeof(float) + 63) & ~(size_t)63);
     if (!mem) return GK_ERR_OUT_OF_MEMORY;
-    float *accs = mem, *bufs = mem + acc_floats * parts;
-    float *yd = (float *)y->data;
+    float *accs = mem, *bufs = mem + acc_floats * sets;
 
-#pragma omp parallel num_threads(parts)
-    for (int n = 0; n < N; n++) {
-#pragma omp for schedule(static, 1)
-        for (int part = 0; part < parts; part++) {
-            float *acc = accs + acc_floats * part, *buf = bufs + buf_floats * part;
-            memset(acc, 0, acc_floats * sizeof(float));
-            int64_t lo = HW * part / parts, hi = HW * (part + 1) / parts;
-            for (int64_t p0 = lo; p0 < hi; p0 += kc) {
-                int len = (int)(hi - p0 < kc ? hi - p0 : kc);
-                if (avx2) pack_avx2(x, n, p0, len, nb, buf);
-                else pack_portable(x, n, p0, len, nb, buf);
-                block(buf, len, nb, C, acc, ldg, avx2);
-            }
+    if (by_item) {
+#pragma omp parallel for num_threads(sets) schedule(dynamic, 1)
+        for (int n = 0; n < N; n++) {
+            int t = thread_id();
+            float *acc = accs + acc_floats * t;
+            accumulate(x, n, 0, HW, kc, nb, acc, bufs + buf_floats * t, avx2);
+            for (int i = 0; i < C; i++) store_row(y, n, i, acc, acc_floats, 1, ldg, p->scale);
         }
-        /* Sum the partials of the upper triangle in a fixed order and mirror it. */
-#pragma omp for schedule(dynamic, 4)
-        for (int i = 0; i < C; i++) {
-            for (int j = i; j < C; j++) {
-                float s = 0.f;
-                for (int part = 0; part < parts; part++) s += accs[acc_floats * part + (size_t)i * ldg + j];
-                float v = p->scale * s;
-                yd[gk_off(y, n, 0, i, j)] = v;
-                yd[gk_off(y, n, 0, j, i)] = v;
+    } else {
+#pragma omp parallel num_threads(parts)
+        for (int n = 0; n < N; n++) {
+#pragma omp for schedule(static, 1)
+            for (int part = 0; part < parts; part++) {
+                accumulate(x, n, HW * part / parts, HW * (part + 1) / parts, kc, nb, accs + acc_floats * part,
+                           bufs + buf_floats * part, avx2);
             }
+#pragma omp for schedule(dynamic, 4)
+            for (int i = 0; i < C; i++) store_row(y, n, i, accs, acc_floats, parts, ldg, p->scale);
         }
     }
     free(mem);
