@@ -74,6 +74,7 @@ public record Epilogue(Tensor bias, Tensor scale, Tensor shift, Activation act, 
         Check.arg(t.shape().equals(new Shape(1, 1, 1, k)), op, "epilogue %s has shape %s, expected 1x1x1x%d", name,
                 t.shape(), k);
         Check.arg(t.isDense(), op, "epilogue %s must be dense", name);
+        Check.arg(!t.mayOverlap(y), op, "epilogue %s overlaps the output y", name);
     }
 
     /** The tensors the epilogue reads, to retain while the launch is queued. */

@@ -45,7 +45,7 @@ class OpMatrixTest {
             switch (r) {
                 case Result.Passed p -> { }
                 case Result.Skipped s -> Assumptions.abort(s.detail());
-                case Result.Failed f -> Assertions.fail(f.detail());
+                case Result.Failed f -> Assertions.fail(label + " " + c.name() + ": " + f.detail());
             }
         }));
     }
