@@ -17,7 +17,10 @@ import dev.gannet.runtime.Tensor;
 public record ConvWeights(int k, int r, int s, int c, boolean transposed, DType dtype, DeviceBuffer packed) {
     public static final String OP = "conv_pack";
 
-    /** Packs dense KRSC weights (F32 or F16) into {@code arena}; asynchronous on {@code stream}. */
+    /**
+     * Packs dense KRSC weights (F32 or F16) into {@code arena}; asynchronous on {@code stream}, so
+     * launches on another stream must wait for it (an event, or {@code stream.synchronize()}).
+     */
     public static ConvWeights prepare(DeviceArena arena, Stream stream, Tensor w, boolean transposed) {
         Launch.common(OP, stream, w);
         Check.dtype(w, OP, "weights", DType.F32, DType.F16);

@@ -12,7 +12,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.StructLayout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 public final class Launch {
     private Launch() {}
@@ -41,9 +40,9 @@ public final class Launch {
 
     /** Common checks: non-null tensors, all on the stream's device. */
     public static void common(String op, Stream stream, Tensor... tensors) {
-        Objects.requireNonNull(stream, op + ": stream");
+        Check.arg(stream != null, op, "stream is null");
         for (Tensor t : tensors) {
-            Objects.requireNonNull(t, op + ": tensor argument");
+            Check.arg(t != null, op, "a tensor argument is null");
             Check.arg(t.device() == stream.device(), op, "tensor %s lives on another device than the stream (%s, %s)",
                     t, id(t.device()), id(stream.device()));
         }
