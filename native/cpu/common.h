@@ -141,4 +141,29 @@ static inline float gk_epilogue_apply(const gk_epilogue *ep, int k, float acc, f
     return t;
 }
 
+/* Channel runs are often tiny (3 channels = 12 bytes), where a call to memcpy costs more than the
+ * data: runs up to 64 bytes are two overlapping fixed-size moves that compile to register loads
+ * and stores. */
+static inline void gk_copy_run(char *dst, const char *src, size_t bytes) {
+    if (bytes > 64) {
+        memcpy(dst, src, bytes);
+        return;
+    }
+#define GK_COPY_2X(K)                                                                              \
+    do {                                                                                           \
+        char a[K], z[K];                                                                           \
+        memcpy(a, src, K);                                                                         \
+        memcpy(z, src + bytes - K, K);                                                             \
+        memcpy(dst, a, K);                                                                         \
+        memcpy(dst + bytes - K, z, K);                                                             \
+    } while (0)
+    if (bytes >= 32) GK_COPY_2X(32);
+    else if (bytes >= 16) GK_COPY_2X(16);
+    else if (bytes >= 8) GK_COPY_2X(8);
+    else if (bytes >= 4) GK_COPY_2X(4);
+    else if (bytes >= 2) GK_COPY_2X(2);
+    else if (bytes) *dst = *src;
+#undef GK_COPY_2X
+}
+
 #endif

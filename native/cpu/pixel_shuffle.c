@@ -6,30 +6,6 @@
 /* Below this many bytes per channel run, DCR space_to_depth gathers through a table too. */
 #define GK_S2D_COPY_MIN 32
 
-/* Channel runs are often tiny (3 channels = 12 bytes), where a call to memcpy costs more than the
- * data: runs up to 64 bytes are two overlapping fixed-size moves that compile to register loads
- * and stores. */
-static inline void copy_run(char *dst, const char *src, size_t bytes) {
-    if (bytes > 64) {
-        memcpy(dst, src, bytes);
-        return;
-    }
-#define GK_COPY_2X(K)                                                                              \
-    do {                                                                                           \
-        char a[K], z[K];                                                                           \
-        memcpy(a, src, K);                                                                         \
-        memcpy(z, src + bytes - K, K);                                                             \
-        memcpy(dst, a, K);                                                                         \
-        memcpy(dst + bytes - K, z, K);                                                             \
-    } while (0)
-    if (bytes >= 32) GK_COPY_2X(32);
-    else if (bytes >= 16) GK_COPY_2X(16);
-    else if (bytes >= 8) GK_COPY_2X(8);
-    else if (bytes >= 4) GK_COPY_2X(4);
-    else if (bytes >= 2) GK_COPY_2X(2);
-    else if (bytes) *dst = *src;
-#undef GK_COPY_2X
-}
 
 /* CRD interleaves channels with stride b*b: per block row i it is a transpose between the space
  * side (pixels w*b+j, channels c) and the depth side (channel c*bb + i*b + j). Into dense output
@@ -131,10 +107,10 @@ static int forward(const gk_pixel_shuffle_params *p) {
                     if (es == 4) crd_to_space_uint32_t((uint32_t *)yp, y->sw, (const uint32_t *)xp + i * b, b, C);
                     else crd_to_space_uint16_t((uint16_t *)yp, y->sw, (const uint16_t *)xp + i * b, b, C);
                 } else if (merged) {
-                    copy_run(yp, xp + (int64_t)i * b * C * es, (size_t)b * C * es);
+                    gk_copy_run(yp, xp + (int64_t)i * b * C * es, (size_t)b * C * es);
                 } else {
                     for (int j = 0; j < b; j++)
-                        copy_run(yp + j * y->sw * es, xp + ((int64_t)i * b + j) * C * es, (size_t)C * es);
+                        gk_copy_run(yp + j * y->sw * es, xp + ((int64_t)i * b + j) * C * es, (size_t)C * es);
                 }
             }
         }
@@ -176,10 +152,10 @@ static int inverse(const gk_pixel_shuffle_params *p) {
                     if (es == 4) crd_to_depth_uint32_t((uint32_t *)yp + i * b, (const uint32_t *)xp, x->sw, b, C);
                     else crd_to_depth_uint16_t((uint16_t *)yp + i * b, (const uint16_t *)xp, x->sw, b, C);
                 } else if (merged) {
-                    copy_run(yp + (int64_t)i * b * C * es, xp, (size_t)b * C * es);
+                    gk_copy_run(yp + (int64_t)i * b * C * es, xp, (size_t)b * C * es);
                 } else {
                     for (int j = 0; j < b; j++)
-                        copy_run(yp + ((int64_t)i * b + j) * C * es, xp + j * x->sw * es, (size_t)C * es);
+                        gk_copy_run(yp + ((int64_t)i * b + j) * C * es, xp + j * x->sw * es, (size_t)C * es);
                 }
             }
         }

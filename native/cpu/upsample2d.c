@@ -9,30 +9,6 @@
 
 /* ---- nearest ------------------------------------------------------------------------------- */
 
-/* Channel runs are often tiny (3 channels = 12 bytes), where a call to memcpy costs more than the
- * data: runs up to 64 bytes are two overlapping fixed-size moves that compile to register loads
- * and stores. */
-static inline void copy_run(char *dst, const char *src, size_t bytes) {
-    if (bytes > 64) {
-        memcpy(dst, src, bytes);
-        return;
-    }
-#define GK_COPY_2X(K)                                                                              \
-    do {                                                                                           \
-        char a[K], z[K];                                                                           \
-        memcpy(a, src, K);                                                                         \
-        memcpy(z, src + bytes - K, K);                                                             \
-        memcpy(dst, a, K);                                                                         \
-        memcpy(dst + bytes - K, z, K);                                                             \
-    } while (0)
-    if (bytes >= 32) GK_COPY_2X(32);
-    else if (bytes >= 16) GK_COPY_2X(16);
-    else if (bytes >= 8) GK_COPY_2X(8);
-    else if (bytes >= 4) GK_COPY_2X(4);
-    else if (bytes >= 2) GK_COPY_2X(2);
-    else if (bytes) *dst = *src;
-#undef GK_COPY_2X
-}
 
 static int nearest(const gk_upsample2d_params *p) {
     const gk_tensor *x = &p->x, *y = &p->y;
@@ -49,7 +25,7 @@ static int nearest(const gk_upsample2d_params *p) {
         for (int iw = 0; iw < x->w; iw++) {
             const char *src = (const char *)x->data + gk_off(x, n, ih, iw, 0) * es;
             char *dst = (char *)y->data + gk_off(y, n, oh0, (int64_t)iw * fw, 0) * es;
-            for (int j = 0; j < fw; j++) copy_run(dst + (int64_t)j * y->sw * es, src, run);
+            for (int j = 0; j < fw; j++) gk_copy_run(dst + (int64_t)j * y->sw * es, src, run);
         }
         const char *first = (const char *)y->data + gk_off(y, n, oh0, 0, 0) * es;
         for (int r = 1; r < fh; r++) {
@@ -57,7 +33,7 @@ static int nearest(const gk_upsample2d_params *p) {
             if (y->sw == C) {
                 memcpy(dst, first, (size_t)y->w * run);
             } else {
-                for (int ow = 0; ow < y->w; ow++) copy_run(dst + ow * y->sw * es, first + ow * y->sw * es, run);
+                for (int ow = 0; ow < y->w; ow++) gk_copy_run(dst + ow * y->sw * es, first + ow * y->sw * es, run);
             }
         }
     }

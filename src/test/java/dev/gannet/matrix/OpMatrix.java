@@ -25,16 +25,15 @@ public final class OpMatrix {
         try {
             cases = (List<OpCase>) Class.forName(cls).getMethod("cases").invoke(null);
         } catch (ReflectiveOperationException e) {
-            return List.of(new OpCase(op.name(), op.dtypes().get(0), op.variants().get(0), "(no cases)",
-                    h -> new Result.Failed("no test cases: " + cls + ".cases() is missing (" + e + ")")));
+            return List.of(OpCase.gap(op.name(), op.dtypes().get(0), op.variants().get(0), "(no cases)",
+                    "no test cases: " + cls + ".cases() is missing (" + e + ")"));
         }
         List<OpCase> out = new ArrayList<>(cases);
         for (DType d : op.dtypes()) {
             for (String v : op.variants()) {
                 boolean covered = cases.stream().anyMatch(c -> c.dtype() == d && c.variant().equals(v));
                 if (!covered) {
-                    out.add(new OpCase(op.name(), d, v, "(coverage)",
-                            h -> new Result.Failed("declared in Ops.ALL but no case covers it")));
+                    out.add(OpCase.gap(op.name(), d, v, "(coverage)", "declared in Ops.ALL but no case covers it"));
                 }
             }
         }
