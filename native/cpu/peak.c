@@ -1,0 +1,118 @@
+/* The machine's own limits that benchmarks report against: FMA throughput (many independent
+ * AVX2 FMA chains per thread, so neither latency nor memory limits it) and STREAM-triad bandwidth. */
+#include "common.h"
+#include <stdlib.h>
+#include <immintrin.h>
+
+#ifndef _OPENMP
+#include <time.h>
+static double omp_get_wtime(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+#endif
+
+#define CHAINS 12 /* > latency x FMA ports (4 x 2 on current cores): every port stays busy */
+#define INNER 4096
+
+/* Runs FMA chains until `seconds` pass; returns the FMAs done (each is 8 lanes x 2 flops). */
+static GK_AVX2_TARGET int64_t fma_avx2(double seconds, float *sink) {
+    __m256 a[CHAINS];
+    for (int i = 0; i < CHAINS; i++) a[i] = _mm256_set1_ps(1.f + 0.01f * i);
+    /* a = a*m + c converges to c/(1-m): no overflow, no denormals, never constant-folded. */
+    const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-6f);
+    int64_t rounds = 0;
+    double t0 = omp_get_wtime();
+    do {
+        for (int k = 0; k < INNER; k++) {
+#pragma GCC unroll 12
+            for (int i = 0; i < CHAINS; i++) a[i] = _mm256_fmadd_ps(a[i], m, c);
+        }
+        rounds++;
+    } while (omp_get_wtime() - t0 < seconds);
+    __m256 s = a[0];
+    for (int i = 1; i < CHAINS; i++) s = _mm256_add_ps(s, a[i]);
+    float tmp[8];
+    _mm256_storeu_ps(tmp, s);
+    *sink = tmp[0];
+    return rounds * INNER * CHAINS * 8;
+}
+
+/* The portable twin: 8-lane arrays gcc vectorizes for the baseline ISA. */
+static int64_t fma_portable(double seconds, float *sink) {
+    float a[CHAINS][8];
+    for (int i = 0; i < CHAINS; i++)
+        for (int j = 0; j < 8; j++) a[i][j] = 1.f + 0.01f * i;
+    int64_t rounds = 0;
+    double t0 = omp_get_wtime();
+    do {
+        for (int k = 0; k < INNER; k++)
+            for (int i = 0; i < CHAINS; i++)
+                for (int j = 0; j < 8; j++) a[i][j] = a[i][j] * 0.999999f + 1e-6f;
+        rounds++;
+    } while (omp_get_wtime() - t0 < seconds);
+    float s = 0.f;
+    for (int i = 0; i < CHAINS; i++)
+        for (int j = 0; j < 8; j++) s += a[i][j];
+    *sink = s;
+    return rounds * INNER * CHAINS * 8;
+}
+
+double gk_cpu_measure_fma_gflops(int32_t threads, double seconds) {
+    if (threads < 1) threads = 1;
+    if (!(seconds > 0)) seconds = 0.1;
+    const int avx2 = gk_cpu_isa_avx2 == 1;
+    int64_t total = 0;
+    double elapsed = 0;
+    float sum = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : total, sum) reduction(max : elapsed)
+    {
+        float s;
+#pragma omp barrier
+        double t0 = omp_get_wtime();
+        total += avx2 ? fma_avx2(seconds, &s) : fma_portable(seconds, &s);
+        elapsed = omp_get_wtime() - t0;
+        sum += s;
+    }
+    volatile float sink = sum; /* keeps the chains' results live */
+    (void)sink;
+    return elapsed > 0 ? 2.0 * (double)total / elapsed * 1e-9 : 0;
+}
+
+double gk_cpu_measure_triad_gbps(int32_t threads, int64_t bytes, double seconds) {
+    if (threads < 1) threads = 1;
+    if (!(seconds > 0)) seconds = 0.1;
+    int64_t n = bytes / 3 / (int64_t)sizeof(double);
+    if (n < 1024) n = 1024;
+    size_t sz = (((size_t)n * sizeof(double)) + 63) & ~(size_t)63;
+    double *a = aligned_alloc(64, sz), *b = aligned_alloc(64, sz), *c = aligned_alloc(64, sz);
+    if (!a || !b || !c) {
+        free(a);
+        free(b);
+        free(c);
+        return -1;
+    }
+    /* First touch by the threads that stream the same ranges later (NUMA placement). */
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+        a[i] = 0;
+        b[i] = 1;
+        c[i] = 2;
+    }
+    const double sc = 3.0;
+    int64_t passes = 0;
+    double t0 = omp_get_wtime(), el;
+    do {
+#pragma omp parallel for num_threads(threads) schedule(static)
+        for (int64_t i = 0; i < n; i++) a[i] = b[i] + sc * c[i];
+        passes++;
+        el = omp_get_wtime() - t0;
+    } while (el < seconds);
+    volatile double keep = a[n / 2];
+    (void)keep;
+    free(a);
+    free(b);
+    free(c);
+    return el > 0 ? 3.0 * (double)n * sizeof(double) * (double)passes / el * 1e-9 : 0;
+}
