@@ -1,20 +1,22 @@
 /* conv2d on the CPU: NHWC direct convolution over packed fp32 weights with a register-blocked
- * AVX2/FMA micro-kernel (6 output pixels x 16 output channels) and a portable C twin.
+ * AVX2/FMA micro-kernel (6 output pixels x 16 output channels: 12 ymm accumulators, one broadcast
+ * input value times two weight vectors) and a portable C twin.
  *
  * Packed weights (transposed = 0): fp32 [ceil(K/16)][R][S][C][16], channels k >= K zero. Every
  * source dtype packs to fp32, so the size query needs no dtype and F16 weights lose nothing.
  *
  * How a call runs. Work items are (n, output row, group of 16-wide K blocks), scheduled over the
- * OpenMP threads. For its row an item resolves, once, where each tap (r, s) of each output pixel
- * reads: R source rows (upsample, padding mode and stride folded into an index; F16 rows are
- * widened to fp32 in a per-thread buffer) and a shared column table give one pointer per (tap,
- * pixel) into x, or into a zero row for zero padding. With fewer than 16 input channels the taps
- * are gathered instead into one patch row per pixel (im2col of that row) so the micro-kernel runs
- * over R*S*C values at once rather than over many tiny channel loops; the packed layout is the
- * same matrix seen as [K/16][R*S*C][16]. The micro-kernel accumulates a tile over one block of
- * input channels (sized so that block's weights stay in L2) into an fp32 row accumulator; when
- * the row's K block is complete, the epilogue (bias, scale/shift, activation, out_scale,
- * residual) turns it into y, rounding to F16 on store when y is F16. */
+ * OpenMP threads. An item first resolves where each tap of each of its output pixels reads: R
+ * source rows (upsample, padding mode and stride folded into one index; F16 rows are widened to
+ * fp32 in a per-thread buffer) and a shared column table give a pointer per (tap, pixel) into x,
+ * or into a zero row for zero padding; channel slices only change the pixel stride. With fewer
+ * than 16 input channels a tap is a whole kernel row instead, S*C values that are one run of the
+ * source row for interior pixels (copied into a per-pixel patch at borders, under upsample or
+ * dilation), so the micro-kernel does not spin over tiny channel loops; the packed layout is the
+ * same matrix seen as [K/16][R][S*C][16]. Then, per tile of pixels and per K block, the
+ * micro-kernel accumulates over the taps and input channels (split in blocks only when C is so
+ * large that the weights would leave L2) and the epilogue (bias, scale/shift, activation,
+ * out_scale, residual) turns the tile into y, rounding to F16 on store when y is F16. */
 #include "conv_pack.h"
 #include <stdlib.h>
 #include <immintrin.h>
@@ -25,6 +27,10 @@
  * (20 KiB) was slower than streaming it from L2 (3x3, C = 64 and 256), so blocks only keep the
  * weights L2-resident when C is large. */
 #define WEIGHT_BLOCK_BYTES 131072
+/* Budget for the weights of the K blocks one pixel tile visits in turn (L2 is 512 KiB on Zen 3). */
+#ifndef WEIGHT_L2_BYTES
+#define WEIGHT_L2_BYTES 196608
+#endif
 
 int64_t gk_cpu_conv2d_packed_bytes(int32_t k, int32_t r, int32_t s, int32_t c) {
     if (k <= 0 || r <= 0 || s <= 0 || c <= 0) return -1;
@@ -77,6 +83,7 @@ ukr_avx2_body(const int M, const int NV, const float *const *pt, int64_t tstride
 #pragma GCC unroll 6
         for (int i = 0; i < M; i++) q[i] = pt[t * tstride + i] + c0;
         const float *wp = w + t * wtap;
+#pragma GCC unroll 4
         for (int c = 0; c < cn; c++) {
             __m256 w0 = _mm256_loadu_ps(wp + c * KBLK);
             __m256 w1 = NV == 2 ? _mm256_loadu_ps(wp + c * KBLK + 8) : w0;
@@ -230,18 +237,19 @@ static inline __attribute__((always_inline)) GK_AVX2_TARGET void store8_avx2(voi
     }
 }
 
-/* y[n, oh, ow0..ow1, k0..k0+kw) = epilogue(acc[ow][0..kw)). The residual is read before y is
- * written, element for element, so a residual that is y itself (in-place add) works. */
+/* y[n, oh, ow0 + i, k0 + j] = epilogue(acc[i][j]) for i < m, j < kw. The residual is read before y
+ * is written, element for element, so a residual that is y itself (in-place add) works. */
 static GK_AVX2_TARGET void epilogue_avx2(const gk_conv2d_params *p, const ep_block *eb, const float *acc, int n,
-                                         int oh, int ow0, int ow1, int k0, int kw) {
+                                         int oh, int ow0, int m, int k0, int kw) {
     const gk_tensor *y = &p->y;
     const gk_epilogue *ep = &p->ep;
     const gk_tensor *res = ep->residual.data ? &ep->residual : NULL;
     const int f16 = y->dtype == GK_F16, es = f16 ? 2 : 4;
     const __m256 alpha = _mm256_set1_ps(ep->alpha), os = _mm256_set1_ps(ep->out_scale),
                  rs = _mm256_set1_ps(ep->res_scale);
-    for (int ow = ow0; ow < ow1; ow++) {
-        const float *a = acc + (int64_t)ow * KBLK;
+    for (int i = 0; i < m; i++) {
+        const int ow = ow0 + i;
+        const float *a = acc + i * KBLK;
         char *yp = (char *)y->data + gk_off(y, n, oh, ow, k0) * es;
         const char *rp = res ? (const char *)res->data + gk_off(res, n, oh, ow, k0) * es : NULL;
         for (int j = 0; j < kw; j += 8) {
@@ -259,13 +267,14 @@ static GK_AVX2_TARGET void epilogue_avx2(const gk_conv2d_params *p, const ep_blo
 }
 
 static void epilogue_portable(const gk_conv2d_params *p, const ep_block *eb, const float *acc, int n, int oh,
-                              int ow0, int ow1, int k0, int kw) {
+                              int ow0, int m, int k0, int kw) {
     const gk_tensor *y = &p->y;
     const gk_epilogue *ep = &p->ep;
     const gk_tensor *res = ep->residual.data ? &ep->residual : NULL;
-    (void)eb;
-    for (int ow = ow0; ow < ow1; ow++) {
-        const float *a = acc + (int64_t)ow * KBLK;
+    (void)eb; /* gk_epilogue_apply reads the vectors itself */
+    for (int i = 0; i < m; i++) {
+        const int ow = ow0 + i;
+        const float *a = acc + i * KBLK;
         int64_t yo = gk_off(y, n, oh, ow, k0);
         int64_t ro = res ? gk_off(res, n, oh, ow, k0) : 0;
         for (int j = 0; j < kw; j++) {
@@ -298,11 +307,14 @@ typedef struct conv_plan {
     const gk_conv2d_params *p;
     int N, Hin, Win, C, Hout, Wout, K, R, S, T, kbs;
     int f16;
-    int im2col;     /* gather taps into a per-pixel patch (small C) */
+    int runs;       /* small C: a tap is a kernel row of S*C values (see run_item) */
     int tk, ck;     /* what the micro-kernel sees: tk taps of ck channels */
     int cblk;       /* channels per weight block */
     int kgroups, kb_per_group;
+    int kb_l2;      /* K blocks whose weights share L2 while a tile visits them */
     const int *col; /* [S][Wout] source column or -1 */
+    const int *run_col; /* runs: [Wout] first source column when the S columns are consecutive, else -1 */
+    const ep_block *eps; /* [kbs] */
     const float *zeros;
     int avx2;
 } conv_plan;
@@ -310,9 +322,31 @@ typedef struct conv_plan {
 typedef struct conv_scratch {
     float *rows;        /* F16: R widened source rows of Win*C */
     const float **ptab; /* [tk][Wout] where each tap of each pixel reads */
-    float *patch;       /* im2col: [Wout][T*C] */
-    float *acc;         /* [Wout][16] */
+    float *patch;       /* runs: [Wout][R][S*C] copied kernel rows */
+    float *acc;         /* [MR][16] */
 } conv_scratch;
+
+/* The output (and residual) lines the tile's epilogue will write: their misses, read-for-ownership
+ * ones included, then overlap the micro-kernel instead of stalling the stores (1x1 convs lost 15%). */
+/* always_inline: as a call, gcc deems a function of prefetches alone pure and deletes the call. */
+static inline __attribute__((always_inline)) void prefetch_out(const gk_conv2d_params *p, int n, int oh, int ow, int m,
+                                                               int k0) {
+    const gk_tensor *y = &p->y, *r = &p->ep.residual;
+    const int es = gk_dtype_size(y->dtype);
+    for (int i = 0; i < m; i++) {
+        /* a read prefetch: gcc drops write prefetches for targets without PREFETCHW */
+        __builtin_prefetch((const char *)y->data + gk_off(y, n, oh, ow + i, k0) * es, 0, 3);
+        if (r->data) __builtin_prefetch((const char *)r->data + gk_off(r, n, oh, ow + i, k0) * es, 0, 3);
+    }
+}
+
+/* Pixels in the next tile: MR, except that a remainder is shared with the tile before it (8 = 4 + 4
+ * rather than 6 + 2), since a narrow tile has too few accumulator chains to hide FMA latency. */
+static inline int tile_width(int left) {
+    if (left <= MR) return left;
+    if (left >= 2 * MR) return MR;
+    return (left + 1) / 2;
+}
 
 static void run_item(const conv_plan *pl, conv_scratch *sc, int n, int oh, int kg) {
     const gk_conv2d_params *p = pl->p;
@@ -330,10 +364,12 @@ static void run_item(const conv_plan *pl, conv_scratch *sc, int n, int oh, int k
                 continue;
             }
             float *dst = sc->rows + (int64_t)r * pl->Win * C;
-            for (int iw = 0; iw < pl->Win; iw++) {
+            const int dense = x->sw == C; /* the whole row is one run */
+            for (int iw = 0; iw < (dense ? 1 : pl->Win); iw++) {
                 const uint16_t *src = (const uint16_t *)x->data + gk_off(x, n, ih, iw, 0);
-                if (pl->avx2) widen_f16_avx2(src, dst + (int64_t)iw * C, C);
-                else widen_f16_portable(src, dst + (int64_t)iw * C, C);
+                const int64_t cnt = dense ? (int64_t)pl->Win * C : C;
+                if (pl->avx2) widen_f16_avx2(src, dst + (int64_t)iw * C, cnt);
+                else widen_f16_portable(src, dst + (int64_t)iw * C, cnt);
             }
             rb[r] = dst;
         }
@@ -346,28 +382,34 @@ static void run_item(const conv_plan *pl, conv_scratch *sc, int n, int oh, int k
         }
     }
 
-    /* Where each (tap, pixel) reads; im2col copies those C values into the pixel's patch. */
-    if (pl->im2col) {
-        const int TC = pl->T * C;
-        for (int ow = 0; ow < Wout; ow++) {
-            float *dst = sc->patch + (int64_t)ow * TC;
-            for (int r = 0; r < R; r++) {
-                for (int s = 0; s < S; s++, dst += C) {
-                    int col = pl->col[s * Wout + ow];
-                    if (!rb[r] || col < 0) {
-                        memset(dst, 0, (size_t)C * sizeof(float));
-                    } else {
-                        memcpy(dst, rb[r] + col * ps, (size_t)C * sizeof(float));
+    /* Where each (tap, pixel) reads. In run mode a tap is a kernel row: S*C floats that are one run of
+     * the source row when the window's columns are consecutive and pixels dense (no copy), else a
+     * copy in the pixel's patch. */
+    if (pl->runs) {
+        const int SC = S * C;
+        for (int r = 0; r < R; r++) {
+            const float **pt = sc->ptab + (int64_t)r * Wout;
+            for (int ow = 0; ow < Wout; ow++) {
+                if (!rb[r]) {
+                    pt[ow] = pl->zeros;
+                } else if (pl->run_col[ow] >= 0 && ps == C) {
+                    pt[ow] = rb[r] + (int64_t)pl->run_col[ow] * C;
+                } else {
+                    float *dst = sc->patch + ((int64_t)ow * R + r) * SC;
+                    for (int s2 = 0; s2 < S; s2++) {
+                        const int col = pl->col[s2 * Wout + ow];
+                        const float *src = col < 0 ? pl->zeros : rb[r] + col * ps;
+                        for (int c = 0; c < C; c++) dst[s2 * C + c] = src[c];
                     }
+                    pt[ow] = dst;
                 }
             }
-            sc->ptab[ow] = sc->patch + (int64_t)ow * TC;
         }
     } else {
         for (int r = 0; r < R; r++) {
-            for (int s = 0; s < S; s++) {
-                const float **pt = sc->ptab + (int64_t)(r * S + s) * Wout;
-                const int *col = pl->col + s * Wout;
+            for (int s2 = 0; s2 < S; s2++) {
+                const float **pt = sc->ptab + (int64_t)(r * S + s2) * Wout;
+                const int *col = pl->col + s2 * Wout;
                 if (!rb[r]) {
                     for (int ow = 0; ow < Wout; ow++) pt[ow] = pl->zeros;
                 } else {
@@ -379,27 +421,36 @@ static void run_item(const conv_plan *pl, conv_scratch *sc, int n, int oh, int k
 
     const float *wall = (const float *)p->w;
     const int kb0 = kg * pl->kb_per_group;
-    int kb1 = kb0 + pl->kb_per_group;
-    if (kb1 > pl->kbs) kb1 = pl->kbs;
+    const int kb1 = kb0 + pl->kb_per_group < pl->kbs ? kb0 + pl->kb_per_group : pl->kbs;
     const int64_t wtap = (int64_t)pl->ck * KBLK;
-    for (int kb = kb0; kb < kb1; kb++) {
-        const int k0 = kb * KBLK, kw = pl->K - k0 < KBLK ? pl->K - k0 : KBLK;
-        const int nv = kw > 8 ? 2 : 1;
-        const float *wk = wall + (int64_t)kb * pl->tk * wtap;
-        for (int c0 = 0; c0 < pl->ck; c0 += pl->cblk) {
-            const int cn = pl->ck - c0 < pl->cblk ? pl->ck - c0 : pl->cblk;
-            const float *wc = wk + (int64_t)c0 * KBLK;
-            for (int ow = 0; ow < Wout; ow += MR) {
-                const int m = Wout - ow < MR ? Wout - ow : MR;
-                const ukr_fn f = (pl->avx2 ? UKR_AVX2 : UKR_PORTABLE)[nv - 1][m - 1];
-                f((const float *const *)sc->ptab + ow, Wout, pl->tk, c0, cn, wc, wtap, sc->acc + (int64_t)ow * KBLK,
-                  c0 > 0);
+    const ukr_fn(*ukr)[MR] = pl->avx2 ? UKR_AVX2 : UKR_PORTABLE;
+    /* Pixel tiles outside, K blocks inside: a tile's input stays in L1 while it meets every K block
+     * of a group whose weights stay in L2. */
+    for (int g0 = kb0; g0 < kb1; g0 += pl->kb_l2) {
+        const int g1 = g0 + pl->kb_l2 < kb1 ? g0 + pl->kb_l2 : kb1;
+        for (int ow = 0, m; ow < Wout; ow += m) {
+            m = tile_width(Wout - ow);
+            if (pl->tk == 1 && ow + m < Wout) { /* 1x1: fetch the next tile's pixels */
+                const int mn = tile_width(Wout - ow - m);
+                for (int i = 0; i < mn; i++) {
+                    const char *q = (const char *)sc->ptab[ow + m + i];
+                    for (int64_t b = 0; b < (int64_t)pl->ck * 4; b += 64) __builtin_prefetch(q + b, 0, 3);
+                }
+            }
+            for (int kb = g0; kb < g1; kb++) {
+                const int k0 = kb * KBLK, kw = pl->K - k0 < KBLK ? pl->K - k0 : KBLK;
+                const float *wk = wall + (int64_t)kb * pl->tk * wtap;
+                const ukr_fn f = ukr[kw > 8 ? 1 : 0][m - 1];
+                prefetch_out(p, n, oh, ow, m, k0);
+                for (int c0 = 0; c0 < pl->ck; c0 += pl->cblk) {
+                    const int cn = pl->ck - c0 < pl->cblk ? pl->ck - c0 : pl->cblk;
+                    f((const float *const *)sc->ptab + ow, Wout, pl->tk, c0, cn, wk + (int64_t)c0 * KBLK, wtap, sc->acc,
+                      c0 > 0);
+                }
+                if (pl->avx2) epilogue_avx2(p, &pl->eps[kb], sc->acc, n, oh, ow, m, k0, kw);
+                else epilogue_portable(p, &pl->eps[kb], sc->acc, n, oh, ow, m, k0, kw);
             }
         }
-        ep_block eb;
-        ep_block_fill(&p->ep, k0, kw, &eb);
-        if (pl->avx2) epilogue_avx2(p, &eb, sc->acc, n, oh, 0, Wout, k0, kw);
-        else epilogue_portable(p, &eb, sc->acc, n, oh, 0, Wout, k0, kw);
     }
 }
 
@@ -428,15 +479,20 @@ int gk_cpu_conv2d(const gk_conv2d_params *p) {
     pl.f16 = x->dtype == GK_F16;
     pl.avx2 = gk_cpu_isa_avx2 == 1;
     if (pl.N <= 0 || pl.Hout <= 0 || pl.Wout <= 0 || pl.K <= 0) return GK_OK;
-    pl.im2col = pl.C < 16 && pl.T > 1;
-    pl.tk = pl.im2col ? 1 : pl.T;
-    pl.ck = pl.im2col ? pl.T * pl.C : pl.C;
+    pl.runs = pl.C < 16 && pl.S > 1;
+    pl.tk = pl.runs ? pl.R : pl.T;
+    pl.ck = pl.runs ? pl.S * pl.C : pl.C;
     {
         int64_t wbytes = (int64_t)pl.tk * pl.ck * KBLK * (int64_t)sizeof(float);
         int64_t blocks = (wbytes + WEIGHT_BLOCK_BYTES - 1) / WEIGHT_BLOCK_BYTES;
         if (blocks < 1) blocks = 1;
         if (blocks > pl.ck) blocks = pl.ck;
         pl.cblk = (int)((pl.ck + blocks - 1) / blocks);
+    }
+    {
+        int64_t kbbytes = (int64_t)pl.tk * pl.ck * KBLK * (int64_t)sizeof(float);
+        int64_t g = WEIGHT_L2_BYTES / kbbytes;
+        pl.kb_l2 = g < 1 ? 1 : g > pl.kbs ? pl.kbs : (int)g;
     }
     const int nth = gk_nthreads();
     const int64_t rows = (int64_t)pl.N * pl.Hout;
@@ -445,18 +501,31 @@ int gk_cpu_conv2d(const gk_conv2d_params *p) {
     pl.kb_per_group = (pl.kbs + pl.kgroups - 1) / pl.kgroups;
     pl.kgroups = (pl.kbs + pl.kb_per_group - 1) / pl.kb_per_group;
 
-    int *col = malloc(sizeof(int) * (size_t)pl.S * pl.Wout);
-    float *zeros = calloc((size_t)pl.C, sizeof(float));
-    if (!col || !zeros) {
+    int *col = malloc(sizeof(int) * (size_t)(pl.S + 1) * pl.Wout);
+    float *zeros = calloc((size_t)pl.ck, sizeof(float)); /* a zero tap of either kind */
+    ep_block *eps = malloc(sizeof(ep_block) * (size_t)pl.kbs);
+    if (!col || !zeros || !eps) {
         free(col);
         free(zeros);
+        free(eps);
         return GK_ERR_OUT_OF_MEMORY;
     }
+    for (int kb = 0; kb < pl.kbs; kb++)
+        ep_block_fill(&p->ep, kb * KBLK, pl.K - kb * KBLK < KBLK ? pl.K - kb * KBLK : KBLK, &eps[kb]);
+    pl.eps = eps;
     for (int s = 0; s < pl.S; s++)
         for (int ow = 0; ow < pl.Wout; ow++)
             col[s * pl.Wout + ow] = src_index(ow * p->stride_w - p->pad_left + s * p->dil_w, pl.Win * p->upsample,
                                               p->pad_mode, p->upsample);
+    int *run_col = col + pl.S * pl.Wout;
+    for (int ow = 0; ow < pl.Wout; ow++) {
+        int c0 = col[ow];
+        for (int s = 1; s < pl.S && c0 >= 0; s++)
+            if (col[s * pl.Wout + ow] != c0 + s) c0 = -1;
+        run_col[ow] = c0;
+    }
     pl.col = col;
+    pl.run_col = run_col;
     pl.zeros = zeros;
 
     int failed = 0;
@@ -466,9 +535,9 @@ int gk_cpu_conv2d(const gk_conv2d_params *p) {
         conv_scratch sc;
         sc.rows = pl.f16 ? alloc_bytes((int64_t)pl.R * pl.Win * pl.C * (int64_t)sizeof(float)) : NULL;
         sc.ptab = alloc_bytes((int64_t)pl.tk * pl.Wout * (int64_t)sizeof(float *));
-        sc.patch = pl.im2col ? alloc_bytes((int64_t)pl.Wout * pl.T * pl.C * (int64_t)sizeof(float)) : NULL;
-        sc.acc = alloc_bytes((int64_t)pl.Wout * KBLK * (int64_t)sizeof(float));
-        int ok = sc.ptab && sc.acc && (!pl.f16 || sc.rows) && (!pl.im2col || sc.patch);
+        sc.patch = pl.runs ? alloc_bytes((int64_t)pl.Wout * pl.T * pl.C * (int64_t)sizeof(float)) : NULL;
+        sc.acc = alloc_bytes((int64_t)MR * KBLK * (int64_t)sizeof(float));
+        int ok = sc.ptab && sc.acc && (!pl.f16 || sc.rows) && (!pl.runs || sc.patch);
         if (!ok) {
 #pragma omp atomic write
             failed = 1;
@@ -491,5 +560,6 @@ int gk_cpu_conv2d(const gk_conv2d_params *p) {
     }
     free(col);
     free(zeros);
+    free(eps);
     return failed ? GK_ERR_OUT_OF_MEMORY : GK_OK;
 }

@@ -38,7 +38,7 @@ public final class Conv2dCases {
                 geo(1, 7, 13, 17, 20, Attrs.same(3, reflect)),
                 geo(1, 5, 6, 64, 64, Attrs.same(3, replicate)),
                 geo(1, 3, 5, 64, 24, Attrs.kernel(1, 1)),                          // 1x1 conv
-                geo(1, 1, 1, 17, 5, Attrs.kernel(1, 1)),                           // 1x1 image
+                geo(1, 1, 1, 17, 40, Attrs.kernel(1, 1)),                          // 1x1 image, K split over threads
                 geo(1, 1, 1, 3, 8, Attrs.same(3)),
                 geo(1, 1, 1, 1, 1, Attrs.same(3, replicate)),
                 geo(2, 9, 11, 3, 32, Attrs.same(9, reflect)),                      // style-transfer first layer
@@ -60,7 +60,8 @@ public final class Conv2dCases {
                 geo(1, 5, 7, 64, 1, Attrs.same(3, reflect)),
                 geo(1, 3, 31, 17, 16, Attrs.same(3, replicate)),                   // many pixel tiles
                 new Geo(new Shape(1, 7, 13, 17), 17, Attrs.same(3), true, true, " slices"),
-                new Geo(new Shape(2, 4, 5, 17), 20, Attrs.same(3, reflect).withUpsample(2), true, true, " slices"));
+                new Geo(new Shape(2, 4, 5, 17), 20, Attrs.same(3, reflect).withUpsample(2), true, true, " slices"),
+                new Geo(new Shape(1, 6, 9, 3), 8, Attrs.same(3, replicate), true, false, " slice"));
         List<OpCase> l = new ArrayList<>();
         for (DType dt : List.of(DType.F32, DType.F16)) {
             for (Geo g : geos) l.add(conv(dt, g, Ep.NONE));
