@@ -126,6 +126,14 @@ class Conv2dTest {
     }
 
     @Test
+    void weightsClaimingMoreThanTheirBuffer() {
+        Tensor x64 = arena.allocate(DType.F32, 1, 6, 6, 64);
+        ConvWeights big = new ConvWeights(8, 3, 3, 64, false, DType.F32, w.packed());
+        rejects(cpu, () -> Conv2d.launch(stream, x64, big, y(), Attrs.same(3), Epilogue.NONE), "packed weights hold",
+                "8x3x3x64");
+    }
+
+    @Test
     void weightsForOtherChannels() {
         Tensor x5 = arena.allocate(DType.F32, 1, 6, 6, 5);
         rejects(cpu, () -> Conv2d.launch(stream, x5, w, y(), Attrs.same(3), Epilogue.NONE), "C = 4", "has 5");
