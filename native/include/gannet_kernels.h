@@ -57,7 +57,8 @@ typedef struct gk_tensor {
  * channel k to the fp32 accumulator acc:
  *   t = acc + bias[k];  t = t * scale[k] + shift[k];  t = act(t, alpha);
  *   y = out_scale * t + res_scale * residual
- * NULL bias/scale/shift mean 0/1/0; residual.data == NULL means no residual (same shape as y). */
+ * NULL bias/scale/shift mean 0/1/0; residual.data == NULL means no residual (same shape as y).
+ * The residual may be y itself (an in-place residual add): kernels read it before writing y. */
 typedef struct gk_epilogue {
     const float *bias;
     const float *scale;

@@ -17,6 +17,16 @@ import dev.gannet.runtime.Tensor;
 public record ConvWeights(int k, int r, int s, int c, boolean transposed, DType dtype, DeviceBuffer packed) {
     public static final String OP = "conv_pack";
 
+    /** The dimensions must fit the packed buffer, so a kernel never reads past it. */
+    public ConvWeights {
+        Check.arg(k > 0 && r > 0 && s > 0 && c > 0, OP, "weights %dx%dx%dx%d must have positive dimensions", k, r, s, c);
+        Check.arg(packed != null && dtype != null, OP, "packed buffer and dtype are required");
+        long need = packed.device().convPackedBytes(k, r, s, c, transposed, dtype);
+        Check.arg(need >= 0 && packed.byteSize() >= need, OP,
+                "a packed buffer of %d B cannot hold %dx%dx%dx%d%s weights (%d B needed)", packed.byteSize(), k, r, s,
+                c, transposed ? " transposed" : "", need);
+    }
+
     /**
      * Packs dense KRSC weights (F32 or F16) into {@code arena}; asynchronous on {@code stream}, so
      * launches on another stream must wait for it (an event, or {@code stream.synchronize()}).

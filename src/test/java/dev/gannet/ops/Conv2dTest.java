@@ -127,10 +127,7 @@ class Conv2dTest {
 
     @Test
     void weightsClaimingMoreThanTheirBuffer() {
-        Tensor x64 = arena.allocate(DType.F32, 1, 6, 6, 64);
-        ConvWeights big = new ConvWeights(8, 3, 3, 64, false, DType.F32, w.packed());
-        rejects(cpu, () -> Conv2d.launch(stream, x64, big, y(), Attrs.same(3), Epilogue.NONE), "packed weights hold",
-                "8x3x3x64");
+        rejects(cpu, () -> new ConvWeights(8, 3, 3, 64, false, DType.F32, w.packed()), "cannot hold", "8x3x3x64");
     }
 
     @Test
@@ -195,9 +192,9 @@ class Conv2dTest {
 
     @Test
     void outputOverlapsInput() {
-        Tensor big = arena.allocate(DType.F32, 1, 6, 6, 12);
+        Tensor big = arena.allocate(DType.F32, 1, 6, 6, 11);
         Tensor x = big.sliceChannels(0, 4);
-        Tensor y = big.sliceChannels(4, 8); // disjoint channels but interleaved bytes: may overlap
+        Tensor y = big.sliceChannels(3, 8); // channel 3 is both read and written
         rejects(cpu, () -> Conv2d.launch(stream, x, w, y, Attrs.same(3), Epilogue.NONE), "overlaps");
     }
 
