@@ -1,16 +1,9 @@
 /* batchnorm on the CPU, plus the two passes it shares with instancenorm.c: per-channel moments
  * over groups of pixels, and the fused normalize + activation. Both passes are memory-bound. */
-#include "common.h"
+#include "norm.h"
 #include <immintrin.h>
 #include <stdlib.h>
 
-/* Shared with instancenorm.c (declared there too; hidden: not part of the library's ABI). */
-__attribute__((visibility("hidden"))) int gk_norm_moments(const gk_tensor *x, int64_t group_pixels,
-                                                          int64_t groups, double *mean, double *var);
-__attribute__((visibility("hidden"))) void gk_norm_normalize(const gk_tensor *x, const gk_tensor *y,
-                                                             const float *center, const float *scale,
-                                                             const float *shift, int per_image, int act,
-                                                             float alpha);
 
 /* ---- moments ---------------------------------------------------------------------------------
  * Each block of pixels yields a count, a mean and M2 = Σ(x - mean)² per channel; blocks combine

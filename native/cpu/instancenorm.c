@@ -1,15 +1,8 @@
 /* instancenorm on the CPU: moments per (image, channel) over H·W, then the fused normalize,
  * optional affine and activation; both passes are the ones batchnorm.c defines. */
-#include "common.h"
+#include "norm.h"
 #include <stdlib.h>
 
-/* Defined in batchnorm.c. */
-__attribute__((visibility("hidden"))) int gk_norm_moments(const gk_tensor *x, int64_t group_pixels,
-                                                          int64_t groups, double *mean, double *var);
-__attribute__((visibility("hidden"))) void gk_norm_normalize(const gk_tensor *x, const gk_tensor *y,
-                                                             const float *center, const float *scale,
-                                                             const float *shift, int per_image, int act,
-                                                             float alpha);
 
 int gk_cpu_instancenorm(const gk_instancenorm_params *p) {
     const gk_tensor *x = &p->x, *y = &p->y;
