@@ -97,15 +97,17 @@ static const gk_abi_entry entries[] = {
     F(gk_batchnorm_params, save_mean), F(gk_batchnorm_params, save_invstd),
     F(gk_batchnorm_params, training), F(gk_batchnorm_params, momentum),
     F(gk_batchnorm_params, eps), F(gk_batchnorm_params, act), F(gk_batchnorm_params, alpha),
+    F(gk_batchnorm_params, scratch),
     S(gk_instancenorm_params), F(gk_instancenorm_params, x), F(gk_instancenorm_params, y),
     F(gk_instancenorm_params, gamma), F(gk_instancenorm_params, beta),
     F(gk_instancenorm_params, eps), F(gk_instancenorm_params, act),
-    F(gk_instancenorm_params, alpha),
+    F(gk_instancenorm_params, alpha), F(gk_instancenorm_params, scratch),
     S(gk_gram_params), F(gk_gram_params, x), F(gk_gram_params, y), F(gk_gram_params, scale),
+    F(gk_gram_params, scratch),
     S(gk_pool2d_params), F(gk_pool2d_params, x), F(gk_pool2d_params, y),
     F(gk_pool2d_params, mode), F(gk_pool2d_params, k_h), F(gk_pool2d_params, k_w),
     F(gk_pool2d_params, stride_h), F(gk_pool2d_params, stride_w), F(gk_pool2d_params, pad_top),
-    F(gk_pool2d_params, pad_left),
+    F(gk_pool2d_params, pad_left), F(gk_pool2d_params, scratch),
     S(gk_linear_params), F(gk_linear_params, x), F(gk_linear_params, y), F(gk_linear_params, w),
     F(gk_linear_params, ep),
     S(gk_elementwise_params), F(gk_elementwise_params, a), F(gk_elementwise_params, b),
@@ -115,7 +117,7 @@ static const gk_abi_entry entries[] = {
     S(gk_cast_params), F(gk_cast_params, x), F(gk_cast_params, y), F(gk_cast_params, mean),
     F(gk_cast_params, inv_std), F(gk_cast_params, scale), F(gk_cast_params, offset),
     S(gk_reduce_params), F(gk_reduce_params, a), F(gk_reduce_params, b), F(gk_reduce_params, y),
-    F(gk_reduce_params, op),
+    F(gk_reduce_params, op), F(gk_reduce_params, scratch),
 };
 
 const gk_abi_entry *gk_cpu_abi_entries(int32_t *count) {

@@ -8,6 +8,9 @@
  *   bigger tensor is a view (data offset by the slice start, c = slice width, sw = full width).
  * - Every pointer, shape, stride and offset has been validated in Java before the call: kernels
  *   trust them. A non-zero status means a bug or resource failure, never bad user input.
+ * - `scratch` (batchnorm, instancenorm, gram, pool2d, reduce): device workspace that a GPU
+ *   backend allocates per launch for cross-block partial results (split reductions); its size is
+ *   decided by the backend's launch configuration. CPU kernels ignore it (Java passes NULL).
  * - Norm statistics, Gram matrices and reductions accumulate in fp32 (or wider) and their
  *   outputs and per-channel parameter arrays (bias, scale, shift, gamma, beta, running stats)
  *   are always float32, whatever the activation dtype.
@@ -21,7 +24,7 @@
 extern "C" {
 #endif
 
-#define GK_ABI_VERSION 1
+#define GK_ABI_VERSION 2
 
 typedef enum gk_dtype { GK_F32 = 0, GK_F16 = 1, GK_U8 = 2, GK_I32 = 3 } gk_dtype;
 
@@ -175,6 +178,7 @@ typedef struct gk_batchnorm_params {
     int32_t act;
     float alpha;
     int32_t reserved;
+    void *scratch; /* GPU workspace (see Conventions); NULL on the CPU */
 } gk_batchnorm_params;
 
 /* instancenorm: per (n, c) over H·W, biased variance, then optional affine, then activation. */
@@ -187,6 +191,7 @@ typedef struct gk_instancenorm_params {
     int32_t act;
     float alpha;
     int32_t reserved;
+    void *scratch; /* GPU workspace (see Conventions); NULL on the CPU */
 } gk_instancenorm_params;
 
 /* gram: per batch item G = scale * F^T F with F the (H·W) x C matrix of x[n]; y is F32 with
@@ -197,6 +202,7 @@ typedef struct gk_gram_params {
     gk_tensor y;
     float scale;
     int32_t reserved;
+    void *scratch; /* GPU workspace (see Conventions); NULL on the CPU */
 } gk_gram_params;
 
 typedef enum gk_pool_mode { GK_POOL_AVG = 0, GK_POOL_MAX = 1, GK_POOL_GLOBAL_AVG = 2 } gk_pool_mode;
@@ -211,6 +217,7 @@ typedef struct gk_pool2d_params {
     int32_t stride_h, stride_w;
     int32_t pad_top, pad_left;
     int32_t reserved;
+    void *scratch; /* GPU workspace (see Conventions); NULL on the CPU */
 } gk_pool2d_params;
 
 /* linear: rows are the N·H·W pixels of x (C features each), y = epilogue(x · Wᵀ) with W the
@@ -270,6 +277,7 @@ typedef struct gk_reduce_params {
     gk_tensor y;
     int32_t op;
     int32_t reserved;
+    void *scratch; /* GPU workspace (see Conventions); NULL on the CPU */
 } gk_reduce_params;
 
 /* ---- self-description, so Java can check its mirrors -------------------------------------- */

@@ -17,7 +17,7 @@ import java.util.Map;
 public final class GkAbi {
     private GkAbi() {}
 
-    public static final int ABI_VERSION = 1;
+    public static final int ABI_VERSION = 2;
 
     // gk_status
     public static final int GK_OK = 0;
@@ -60,18 +60,18 @@ public final class GkAbi {
     public static final StructLayout BATCHNORM = struct("gk_batchnorm_params",
             tensor("x"), tensor("y"), ptr("gamma"), ptr("beta"), ptr("running_mean"), ptr("running_var"),
             ptr("save_mean"), ptr("save_invstd"), i32("training"), f32("momentum"), f32("eps"), i32("act"),
-            f32("alpha"), i32("reserved"));
+            f32("alpha"), i32("reserved"), ptr("scratch"));
 
     public static final StructLayout INSTANCENORM = struct("gk_instancenorm_params",
             tensor("x"), tensor("y"), ptr("gamma"), ptr("beta"), f32("eps"), i32("act"), f32("alpha"),
-            i32("reserved"));
+            i32("reserved"), ptr("scratch"));
 
     public static final StructLayout GRAM = struct("gk_gram_params",
-            tensor("x"), tensor("y"), f32("scale"), i32("reserved"));
+            tensor("x"), tensor("y"), f32("scale"), i32("reserved"), ptr("scratch"));
 
     public static final StructLayout POOL2D = struct("gk_pool2d_params",
             tensor("x"), tensor("y"), i32("mode"), i32("k_h"), i32("k_w"), i32("stride_h"), i32("stride_w"),
-            i32("pad_top"), i32("pad_left"), i32("reserved"));
+            i32("pad_top"), i32("pad_left"), i32("reserved"), ptr("scratch"));
 
     public static final StructLayout LINEAR = struct("gk_linear_params",
             tensor("x"), tensor("y"), ptr("w"), EPILOGUE.withName("ep"));
@@ -84,7 +84,7 @@ public final class GkAbi {
             tensor("x"), tensor("y"), ptr("mean"), ptr("inv_std"), f32("scale"), f32("offset"));
 
     public static final StructLayout REDUCE = struct("gk_reduce_params",
-            tensor("a"), tensor("b"), tensor("y"), i32("op"), i32("reserved"));
+            tensor("a"), tensor("b"), tensor("y"), i32("op"), i32("reserved"), ptr("scratch"));
 
     /** Every struct by its C name, for the ABI test. */
     public static final Map<String, StructLayout> ALL = all(TENSOR, EPILOGUE, CONV2D, CONV_TRANSPOSE2D, CONV_PACK,

@@ -29,6 +29,13 @@ public final class Params {
         return new Params(layout, s);
     }
 
+    /** A copy of this struct in an automatic arena (a CUDA plan may patch fields, e.g. scratch, per launch). */
+    public Params copy() {
+        MemorySegment s = Arena.ofAuto().allocate(layout);
+        s.copyFrom(seg);
+        return new Params(layout, s);
+    }
+
     public MemorySegment segment() {
         return seg;
     }

@@ -1,0 +1,5 @@
+// The unity translation unit nvcc compiles into gannet's one fatbin (kernels/README.md): every op
+// file of kernels/ is included here. Op files keep their helpers in namespace gk_<op>.
+#include "include/gk_common.cuh"
+
+// (op files are added here as they are written, e.g. #include "pad2d.cu")
