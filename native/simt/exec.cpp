@@ -949,6 +949,7 @@ class Pool {
     }
 
     void helper(int index) {
+        pthread_setname_np(pthread_self(), "gk-simt-worker");
         std::unique_lock<std::mutex> g(m_);
         for (;;) {
             cv_work_.wait(g, [&] { return index < wanted_ - 1 && !jobs_.empty(); });

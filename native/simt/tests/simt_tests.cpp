@@ -1005,7 +1005,25 @@ CHECK(streams) {
     await(s);
     REQUIRE(out.get()[8 * 31 + 3] == 31, "the launch did not use the params as they were at cuLaunchKernel");
     REQUIRE_RESULT(cuStreamQuery(s), CUDA_SUCCESS);
-    return "in-order execution, concurrent streams, params copied at launch, query";
+
+    // cuStreamDestroy returns at once; the stream's queued work still runs.
+    CUstream doomed;
+    CU(cuStreamCreate(&doomed, CU_STREAM_NON_BLOCKING));
+    std::atomic<int> gate2{0};
+    HostCall hold{[&] { wait_flag(gate2, 1); }};
+    CU(cuLaunchHostFunc(doomed, HostCall::call, &hold));
+    CU(cuMemsetD32Async(a.d, 77, 16, doomed));
+    CU(cuStreamDestroy(doomed));
+    REQUIRE_RESULT(cuStreamQuery(doomed), CUDA_ERROR_INVALID_HANDLE);
+    REQUIRE(a.get()[0] != 77, "the destroyed stream's memset ran before its gate opened");
+    gate2 = 1;
+    bool landed = false;
+    for (int i = 0; i < 10000 && !landed; i++) {
+        landed = a.get()[0] == 77;
+        if (!landed) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    REQUIRE(landed, "work queued before cuStreamDestroy never ran");
+    return "in-order execution, concurrent streams, params copied at launch, query, destroy with queued work";
 }
 
 CHECK(legacy_stream) {
