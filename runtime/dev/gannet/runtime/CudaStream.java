@@ -33,6 +33,8 @@ final class CudaStream implements Stream {
     private final ArrayDeque<MemorySegment> spareEvents = new ArrayDeque<>();
     private CudaGraph.Capture capturing;
     private boolean closed;
+    /** Whether synchronize() already reported this stream's (sticky) failure. */
+    private boolean reported;
 
     CudaStream(CudaDevice device, String name) {
         this.device = device;
@@ -177,6 +179,10 @@ final class CudaStream implements Stream {
             notCapturing("synchronize");
             device.current();
             st = cu.cuStreamSynchronize(handle);
+            // A failed stream stays failed (sticky, as on a GPU); once reported, it has nothing new to
+            // say until more work is submitted, which then fails at once, naming the earlier failure.
+            if (st != CudaDriver.CUDA_SUCCESS && reported && pending.isEmpty()) return;
+            reported = st != CudaDriver.CUDA_SUCCESS;
             if (st != CudaDriver.CUDA_SUCCESS) {
                 // The failed kernel belongs to the oldest submission whose completion event did not pass.
                 for (Pending p : pending) {
