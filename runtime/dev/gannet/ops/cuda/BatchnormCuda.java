@@ -47,7 +47,7 @@ public final class BatchnormCuda implements CudaOp {
         }
         Plans.Block b = Plans.Block.of(chunks);
         int gx = b.gx(chunks);
-        int g = Plans.splitG(x.pixels(), b, gx, props);
+        int g = Plans.splitG(x.pixels(), Plans.blockPixelBytes(b, vec ? v : 1, c, launch.dtype()), b, gx, props);
         if (g == 1) {
             return CudaPaths.record(List.of(new CudaLaunchSpec(k + "fused" + sfx, Dim3.of(gx), b.dim(), 0, p)));
         }

@@ -71,23 +71,33 @@ final class Plans {
         return new CudaLaunchSpec(kernel, Dim3.of(gx, (int) Math.min(gy, MAX_YZ), z), b.dim(), 0, params);
     }
 
+    /** A fused block reading at most this many bytes finishes within a few microseconds: never split. */
+    static final long FUSED_BLOCK_BYTES = 64 * 1024;
+
     /**
      * How many blocks split the {@code pixels} of each row group of a channel reduction (grid y of the
      * partial pass): 1 means the fused single-pass kernel. Auto splits only when the fused kernel's
-     * {@code blocks} (grid x · z) leave the GPU underused and every thread still gets at least one
-     * 16-pixel segment (gk_chanred::SEGMENT); the forced split takes at least 2 (an empty partial is
+     * {@code blocks} (grid x · z) leave the GPU underused, a fused block would read more than
+     * FUSED_BLOCK_BYTES ({@code pixelBytes} per pixel), and every thread still gets at least one
+     * 16-pixel segment (gk_chanred::SEGMENT). The forced split takes at least 2 (an empty partial is
      * allowed and exercised).
      */
-    static int splitG(long pixels, Block b, long blocks, CudaProps props) {
+    static int splitG(long pixels, long pixelBytes, Block b, long blocks, CudaProps props) {
         return switch (CudaPaths.split()) {
             case FUSED -> 1;
             case SPLIT -> (int) Math.max(2, Math.min(8, ceilDiv(pixels, b.bdy())));
             case AUTO -> {
+                if (pixels * pixelBytes <= FUSED_BLOCK_BYTES) yield 1;
                 long byWork = ceilDiv(pixels, (long) b.bdy() * 16);
                 long byGpu = ceilDiv(4L * props.smCount(), blocks);
                 yield (int) Math.max(1, Math.min(MAX_YZ, Math.min(byWork, byGpu)));
             }
         };
+    }
+
+    /** Bytes a fused reduction block reads per pixel: its channels (bdx chunks of v elements, at most c). */
+    static long blockPixelBytes(Block b, int v, int c, DType dtype) {
+        return (long) Math.min(c, b.bdx() * v) * dtype.size();
     }
 
     /** Bytes of scratch in the gk_chanred.cuh layout: coefficients, header, {@code arrays} R x G partials. */

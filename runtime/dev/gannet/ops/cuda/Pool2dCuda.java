@@ -52,7 +52,7 @@ public final class Pool2dCuda implements CudaOp {
         long chunks = c / (vec ? v : 1), hw = (long) x.h() * x.w();
         Plans.Block b = Plans.Block.of(chunks);
         int gx = b.gx(chunks);
-        int g = Plans.splitG(hw, b, (long) gx * n, props);
+        int g = Plans.splitG(hw, Plans.blockPixelBytes(b, vec ? v : 1, c, launch.dtype()), b, (long) gx * n, props);
         if (g == 1) {
             return CudaPaths.record(List.of(new CudaLaunchSpec(k + "global" + sfx, Dim3.of(gx, 1, n), b.dim(), 0, p)));
         }

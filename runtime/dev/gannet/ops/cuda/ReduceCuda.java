@@ -88,7 +88,7 @@ public final class ReduceCuda implements CudaOp {
         long chunks = c / (vec ? v : 1);
         Plans.Block b = Plans.Block.of(chunks);
         int gx = b.gx(chunks);
-        int g = Plans.splitG(a.pixels(), b, gx, props);
+        int g = Plans.splitG(a.pixels(), Plans.blockPixelBytes(b, vec ? v : 1, c, launch.dtype()), b, gx, props);
         if (g == 1) return List.of(new CudaLaunchSpec(kc, Dim3.of(gx), b.dim(), 0, p));
         Params ps = Plans.withScratch(p, scratch, Plans.scratchBytes(c, g, 1, 8));
         List<CudaLaunchSpec> plan = new ArrayList<>();
