@@ -15,7 +15,7 @@
 //             channel = element % C; every row start a multiple of 4 elements and of the pack's
 //             alignment; a row's tail is done element by element.
 // Launch: block (bdx, bdy) = 256 threads with bdx the power of two >= the chunks per row (at most
-// 32), grid (gx, gy) over chunks and rows, threads looping over both.
+// 256: a dense image is one long row), grid (gx, gy) over chunks and rows, threads looping over both.
 #include "include/gk_vec.cuh"
 
 namespace gk_cast {

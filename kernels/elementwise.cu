@@ -14,8 +14,9 @@
 //             either contiguous along the run (sc = 1) or one broadcast value (sc = 0); every row
 //             start of every vector-accessed view is a multiple of 16 bytes; a row's tail
 //             (run % V elements) is done element by element by the thread owning it.
-// Launch: block (bdx, bdy) = 256 threads with bdx the power of two >= ceil(run / V) (at most 32),
-// grid (gx, gy) covering the run and filling the GPU over rows; threads loop over both. Every
+// Launch: block (bdx, bdy) = 256 threads with bdx the power of two >= ceil(run / V) (at most 256: a
+// merged dense tensor is one long row), grid (gx, gy) covering the run and filling the GPU over rows;
+// threads loop over both. Every
 // element is read before it is written by the same thread, so exact aliasing of y is safe.
 #include "include/gk_vec.cuh"
 

@@ -9,7 +9,8 @@
 //   gk_reduce_<dt>_total_vec    V = 16 / sizeof(T) elements per thread with 16-byte loads: a
 //                               contiguous along the run, b contiguous or one broadcast value, row
 //                               starts multiples of 16 bytes; a row's tail element by element
-//   Block (bdx, bdy) = 256, grid (gx, gy): every thread sums its elements in fp64, the block adds its
+//   Block (bdx, bdy) = 256 (bdx up to 256 along long runs), grid (gx, gy) filling the GPU with at
+//   least 16 chunks per thread: every thread sums its elements in fp64, the block adds its
 //   threads in a fixed tree. A single block writes y itself; G > 1 blocks write partials (scratch,
 //   include/gk_chanred.cuh layout with one row) and gk_reduce_finalize_total (one block of 128)
 //   adds them in a fixed order.

@@ -37,12 +37,18 @@ final class Plans {
 
     /**
      * The (bdx, bdy) block for {@code chunks} units along the contiguous dim: bdx the power of two
-     * >= chunks, at most 32, so that a warp covers whole rows (pixels) and its accesses are contiguous.
+     * >= chunks, at most 32, so that a warp covers whole rows (pixels) and its accesses are contiguous,
+     * and every thread keeps one channel chunk (the reductions' per-thread state).
      */
     record Block(int bdx, int bdy) {
         static Block of(long chunks) {
+            return of(chunks, 32);
+        }
+
+        /** As {@link #of(long)} with bdx up to {@code maxBdx} (a power of two <= THREADS): long runs. */
+        static Block of(long chunks, int maxBdx) {
             int bdx = 1;
-            while (bdx < 32 && bdx < chunks) bdx *= 2;
+            while (bdx < maxBdx && bdx < chunks) bdx *= 2;
             return new Block(bdx, THREADS / bdx);
         }
 
@@ -59,11 +65,12 @@ final class Plans {
     /**
      * One launch over {@code chunks} x {@code rows} (x {@code z}) with threads looping over rows (and over
      * chunks when {@code loopX}): grid x covers the chunks (capped when the kernel loops over them),
-     * grid y covers the rows up to what fills the GPU.
+     * grid y covers the rows up to what fills the GPU. Kernels that loop over chunks take runs of any
+     * length (a merged dense tensor is one row), so their blocks widen to 256 threads along the run.
      */
     static CudaLaunchSpec rows(String kernel, long chunks, long rows, int z, boolean loopX, CudaProps props,
                                Params params) {
-        Block b = Block.of(chunks);
+        Block b = loopX ? Block.of(chunks, THREADS) : Block.of(chunks);
         long target = streamingBlocks(props);
         int gx = b.gx(chunks);
         if (loopX) gx = (int) Math.max(1, Math.min(gx, target));

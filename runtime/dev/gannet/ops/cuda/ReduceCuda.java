@@ -54,7 +54,7 @@ public final class ReduceCuda implements CudaOp {
                 && (!binary || bs[GkView.C] == 0
                         || (bs[GkView.C] == 1 && b.packAligned(v, GkView.N, GkView.H, GkView.W)));
         long chunks = Plans.ceilDiv(a.c(), vec ? v : 1), rows = a.pixels();
-        Plans.Block blk = Plans.Block.of(chunks);
+        Plans.Block blk = Plans.Block.of(chunks, Plans.THREADS);
         int gx, gy;
         switch (CudaPaths.split()) {
             case FUSED -> gx = gy = 1;

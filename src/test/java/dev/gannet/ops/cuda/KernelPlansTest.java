@@ -156,6 +156,9 @@ class KernelPlansTest {
         s = new ElementwiseCuda().plan(launch("elementwise", DType.F16, "add", p), H100, alloc).get(0);
         assertThat(s.kernel()).isEqualTo("gk_elementwise_f16_vec");
         assertThat(GkView.read(s.params(), "y").dims()).containsExactly(1, 1, 1, 2 * 5 * 7 * 64);
+        // one row of 560 vectors: the block lies along it (not 8 rows of which 7 would be empty)
+        assertThat(s.block()).isEqualTo(CudaLaunchSpec.Dim3.of(256, 1));
+        assertThat(s.grid()).isEqualTo(CudaLaunchSpec.Dim3.of(3, 1));
     }
 
     @Test
