@@ -3,3 +3,8 @@
 #include "include/gk_common.cuh"
 
 // (op files are added here as they are written, e.g. #include "pad2d.cu")
+#include "conv2d.cu"
+#include "conv_pack.cu"
+#include "conv_transpose2d.cu"
+#include "gram.cu"
+#include "linear.cu"
