@@ -1,6 +1,7 @@
 // gram cases: channels 1/3/17/40/64 (partial and full 16-channel panels) and 136 (off-diagonal and
 // partial 64-channel GPU tiles), 1x1 to 16x16 images, batch 2 (pixels split across threads, and whole
-// items per thread), channel-slice inputs, an explicit scale, and fp16 activations of magnitude ~1e3 whose Gram must stay finite in the F32 output.
+// items per thread), channel-slice inputs, an explicit scale, and fp16 activations of magnitude ~1e3
+// whose Gram must stay finite in the F32 output.
 package dev.gannet.matrix;
 
 import dev.gannet.ops.Gram;
