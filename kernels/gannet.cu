@@ -2,9 +2,10 @@
 // file of kernels/ is included here. Op files keep their helpers in namespace gk_<op>.
 #include "include/gk_common.cuh"
 
-// (op files are added here as they are written, e.g. #include "pad2d.cu")
+// (op files are added here as they are written)
 #include "conv2d.cu"
 #include "conv_pack.cu"
 #include "conv_transpose2d.cu"
 #include "gram.cu"
 #include "linear.cu"
+#include "pad2d.cu"
