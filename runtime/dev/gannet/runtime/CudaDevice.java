@@ -235,13 +235,13 @@ public final class CudaDevice implements Device {
 
     @Override
     public String description() {
-        String gpu = props.name() + ", sm_" + props.cc() + ", " + props.smCount() + " SMs, "
+        String limits = "sm_" + props.cc() + ", " + props.smCount() + " SMs, "
                 + String.format("%.1f GiB", totalMemory / (double) (1L << 30));
         if (lib.kind == DeviceKind.SIMT) {
-            return "SIMT emulator " + lib.file + " (kernels run on the CPU) posing as " + gpu + ", schedule "
-                    + schedule;
+            return lib.file + " runs the CUDA kernels on the CPU as \"" + props.name() + "\" (" + limits
+                    + "), thread schedule " + schedule;
         }
-        return gpu + ", driver " + driverVersion / 1000 + "." + driverVersion % 1000 / 10;
+        return props.name() + " (" + limits + "), driver " + driverVersion / 1000 + "." + driverVersion % 1000 / 10;
     }
 
     /** Compute capability, limits and the GPU name, read once when the device opened. */
