@@ -608,24 +608,16 @@ public final class CudaDevice implements Device {
 
     @Override
     public void copyToDevice(MemorySegment host, long hostOffset, long deviceAddress, long bytes) {
-        checkOpen();
-        current();
-        synchronized (stagingLock) {
-            MemorySegment stream = transferStream();
-            for (long done = 0; done < bytes; ) {
-                long n = Math.min(bytes - done, STAGING_CHUNK);
-                MemorySegment pinned = staging(n);
-                MemorySegment.copy(host, hostOffset + done, pinned, 0, n);
-                String what = n + " B to 0x" + Long.toHexString(deviceAddress + done);
-                check(cu.cuMemcpyHtoDAsync_v2(deviceAddress + done, pinned, n, stream), "cuMemcpyHtoDAsync_v2", what);
-                check(cu.cuStreamSynchronize(stream), "cuStreamSynchronize", what); // before the buffer is refilled
-                done += n;
-            }
-        }
+        copy(true, host, hostOffset, deviceAddress, bytes);
     }
 
     @Override
     public void copyToHost(long deviceAddress, MemorySegment host, long hostOffset, long bytes) {
+        copy(false, host, hostOffset, deviceAddress, bytes);
+    }
+
+    /** A synchronous copy in pinned chunks: each is copied and waited for before the buffer is reused. */
+    private void copy(boolean toDevice, MemorySegment host, long hostOffset, long deviceAddress, long bytes) {
         checkOpen();
         current();
         synchronized (stagingLock) {
@@ -633,10 +625,16 @@ public final class CudaDevice implements Device {
             for (long done = 0; done < bytes; ) {
                 long n = Math.min(bytes - done, STAGING_CHUNK);
                 MemorySegment pinned = staging(n);
-                String what = n + " B from 0x" + Long.toHexString(deviceAddress + done);
-                check(cu.cuMemcpyDtoHAsync_v2(pinned, deviceAddress + done, n, stream), "cuMemcpyDtoHAsync_v2", what);
+                long dev = deviceAddress + done;
+                String what = n + " B " + (toDevice ? "to" : "from") + " 0x" + Long.toHexString(dev);
+                if (toDevice) {
+                    MemorySegment.copy(host, hostOffset + done, pinned, 0, n);
+                    check(cu.cuMemcpyHtoDAsync_v2(dev, pinned, n, stream), "cuMemcpyHtoDAsync_v2", what);
+                } else {
+                    check(cu.cuMemcpyDtoHAsync_v2(pinned, dev, n, stream), "cuMemcpyDtoHAsync_v2", what);
+                }
                 check(cu.cuStreamSynchronize(stream), "cuStreamSynchronize", what);
-                MemorySegment.copy(pinned, 0, host, hostOffset + done, n);
+                if (!toDevice) MemorySegment.copy(pinned, 0, host, hostOffset + done, n);
                 done += n;
             }
         }
