@@ -19,7 +19,8 @@
 //     aligned with such strides: the address of each pixel's chunk is computed per pixel and tap,
 //     padding and the reduction's tail are zero-filled by the copy); "any": A by element gathers
 //     into registers, stored to shared memory after the current stage's math (odd C, unaligned
-//     slices, the small-C first layer). B is always "vec".
+//     slices, the small-C first layer); 64x64 and 128x16 only, since with element gathers the A
+//     loads dominate and the 128x128 tile's fewer B reloads buy little. B is always "vec".
 // Launch (runtime/dev/gannet/ops/cuda/Conv2dCuda.java): grid (ceil(M/BM), ceil(K/BN)), block =
 //   threads above, dynamic shared memory as above (more than 48 KiB through the opt-in limit).
 //   Requires M + BM < 2^31.
@@ -115,11 +116,6 @@ extern "C" __global__ void __launch_bounds__(256) gk_conv2d_f16_128x128_vec(cons
 }
 GK_KERNEL(gk_conv2d_f16_128x128_vec);
 
-extern "C" __global__ void __launch_bounds__(256) gk_conv2d_f16_128x128_any(const gk_conv2d_params p) {
-    gk_conv2d::run<gk_igemm::TcL, false>(p);
-}
-GK_KERNEL(gk_conv2d_f16_128x128_any);
-
 extern "C" __global__ void __launch_bounds__(128, 4) gk_conv2d_f16_64x64_vec(const gk_conv2d_params p) {
     gk_conv2d::run<gk_igemm::TcM, true>(p);
 }
@@ -144,11 +140,6 @@ extern "C" __global__ void __launch_bounds__(256) gk_conv2d_f32_128x128_vec(cons
     gk_conv2d::run<gk_igemm::FmaL, true>(p);
 }
 GK_KERNEL(gk_conv2d_f32_128x128_vec);
-
-extern "C" __global__ void __launch_bounds__(256) gk_conv2d_f32_128x128_any(const gk_conv2d_params p) {
-    gk_conv2d::run<gk_igemm::FmaL, false>(p);
-}
-GK_KERNEL(gk_conv2d_f32_128x128_any);
 
 extern "C" __global__ void __launch_bounds__(256) gk_conv2d_f32_64x64_vec(const gk_conv2d_params p) {
     gk_conv2d::run<gk_igemm::FmaM, true>(p);

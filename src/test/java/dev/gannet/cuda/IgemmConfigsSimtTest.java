@@ -46,7 +46,8 @@ class IgemmConfigsSimtTest {
         List<DynamicNode> nodes = new ArrayList<>();
         for (String op : List.of("conv2d", "conv_transpose2d", "linear")) {
             for (Igemm.Tile t : Igemm.Tile.values()) {
-                for (String load : List.of("auto", "any")) {
+                // 128x128 has no gather version: forced gathers there run 64x64's, covered below.
+                for (String load : t.gathers() ? List.of("auto", "any") : List.of("auto")) {
                     nodes.add(config(op, op + " tile " + t.id() + " load " + load,
                             Map.of(Igemm.tileProperty(op), t.id(), Igemm.loadProperty(op), load)));
                 }
