@@ -9,8 +9,13 @@ import dev.gannet.runtime.GannetException;
 import dev.gannet.runtime.KernelLaunch;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 public final class Igemm {
+    /** Every kernel a plan of these ops (and gram) chose since the last clear: tests check each forced version ran. */
+    static final Set<String> PLANNED = ConcurrentHashMap.newKeySet();
+
     private Igemm() {}
 
     /**
@@ -141,6 +146,11 @@ public final class Igemm {
                 loadProperty(op) + " = '" + forced + "' is not a load mode (auto, any)");
     }
 
+    static List<CudaLaunchSpec> record(List<CudaLaunchSpec> plan) {
+        for (CudaLaunchSpec spec : plan) PLANNED.add(spec.kernel());
+        return plan;
+    }
+
     static long ceil(long a, long b) {
         return (a + b - 1) / b;
     }
@@ -164,7 +174,7 @@ public final class Igemm {
         Tile t = choose(op, m, k, dt, props);
         boolean vec = vec(op, aligned);
         if (!vec && !t.gathers()) t = Tile.T64x64;
-        return List.of(launch(op, dt, t, vec, m, k, dim(op, "the stride classes", z, 65535), launch.params()));
+        return record(List.of(launch(op, dt, t, vec, m, k, dim(op, "the stride classes", z, 65535), launch.params())));
     }
 
     static CudaLaunchSpec launch(String op, DType dt, Tile t, boolean vec, long m, int k, int z,
