@@ -8,7 +8,7 @@ import dev.gannet.graph.Graph;
 import dev.gannet.graph.Plan;
 import dev.gannet.graph.PlanOptions;
 import dev.gannet.graph.Precision;
-import dev.gannet.models.ModelRegistry;
+import dev.gannet.models.ModelCatalog;
 import dev.gannet.runtime.CpuDevice;
 import dev.gannet.runtime.Shape;
 import dev.gannet.runtime.Stream;
@@ -25,7 +25,7 @@ public final class PlanPerf {
         int scale = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         String[] wh = (args.length > 3 ? args[3] : "128x128").split("x");
         Shape in = Shape.of(1, Integer.parseInt(wh[1]), Integer.parseInt(wh[0]), 3);
-        Graph g = ModelRegistry.fromDirectory(dir, scale).graph(in);
+        Graph g = ModelCatalog.fromDirectory(dir, scale).graph(in);
         float[] pixels = new float[(int) in.numel()];
         SplittableRandom r = new SplittableRandom(1);
         for (int i = 0; i < pixels.length; i++) pixels[i] = (float) r.nextDouble();

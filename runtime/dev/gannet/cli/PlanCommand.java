@@ -7,7 +7,7 @@ import dev.gannet.graph.Graph;
 import dev.gannet.graph.Plan;
 import dev.gannet.graph.PlanOptions;
 import dev.gannet.graph.Precision;
-import dev.gannet.models.ModelRegistry;
+import dev.gannet.models.ModelCatalog;
 import dev.gannet.models.ModelSource;
 import dev.gannet.runtime.ErrorCode;
 import dev.gannet.runtime.GannetException;
@@ -61,8 +61,8 @@ final class PlanCommand implements Callable<Integer> {
         Shape input = parseSize(size, batch);
         Precision p = Precision.parse(precision);
         if (scale < 1) throw new GannetException(ErrorCode.INVALID_ARGUMENT, "--scale must be at least 1, got " + scale);
-        ModelSource m = source.dir != null ? ModelRegistry.fromDirectory(source.dir, scale)
-                : ModelRegistry.find(source.name, scale);
+        ModelSource m = source.dir != null ? ModelCatalog.fromDirectory(source.dir, scale)
+                : ModelCatalog.find(source.name, scale);
         Graph g = m.graph(input);
         PlanOptions o = noFuse ? PlanOptions.unfused(p) : PlanOptions.of(p);
         var out = spec.commandLine().getOut();

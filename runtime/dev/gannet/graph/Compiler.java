@@ -543,6 +543,13 @@ final class Compiler {
         return true;
     }
 
+    /** Whether another input of {@code st} lives in x's memory (then writing over x would change what it reads). */
+    private static boolean sharesMemoryWithAnotherInput(Step st, Slot x) {
+        List<Slot> others = st instanceof Step.Conv c ? List.of(c.x) : st.inputs();
+        for (Slot o : others) if (o != x && o.root() == x.root()) return true;
+        return false;
+    }
+
     /**
      * An activation, add, norm or conv residual writes over an input that nothing reads afterwards
      * (the kernels read each element before writing it; for a conv, only the residual may be y).
@@ -561,7 +568,7 @@ final class Compiler {
             for (Slot x : candidates) {
                 if (x.isInput() || x.isConstant() || x.isOutput() || !x.isWholeRoot()) continue;
                 if (!x.shape.equals(y.shape) || x.dtype != y.dtype) continue;
-                if (st instanceof Step.Conv c && c.x.root() == x.root()) continue;
+                if (sharesMemoryWithAnotherInput(st, x)) continue;
                 if (Program.lastUse(steps, x.root()) != i) continue;
                 y.parent = x;
                 y.relation = Slot.Relation.SAME;

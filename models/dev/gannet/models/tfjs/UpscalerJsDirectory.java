@@ -3,7 +3,7 @@
 package dev.gannet.models.tfjs;
 
 import dev.gannet.graph.Graph;
-import dev.gannet.models.ModelRegistry;
+import dev.gannet.models.ModelCatalog;
 import dev.gannet.models.ModelSource;
 import dev.gannet.models.formats.TfjsModel;
 import dev.gannet.runtime.ErrorCode;
@@ -18,7 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
-public final class UpscalerJsDirectory implements ModelRegistry.Provider {
+public final class UpscalerJsDirectory implements ModelCatalog.Provider {
     /**
      * The models whose UpscalerJS definition declares inputRange and outputRange [0, 255] (the RDN
      * models; see UpscalerJsSampleTest): their graphs are wrapped to take and return [0, 1]. Others

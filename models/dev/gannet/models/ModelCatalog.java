@@ -1,5 +1,5 @@
-// Finds models by name: providers are asked in order (the UpscalerJS directories for now; the
-// fetched package cache and the seed architectures register themselves here too).
+// Finds models by name for `gannet plan`: providers are asked in order (the UpscalerJS directories
+// for now); other sources (the fetched package cache, the seed architectures) register a provider.
 package dev.gannet.models;
 
 import dev.gannet.models.tfjs.UpscalerJsDirectory;
@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-public final class ModelRegistry {
+public final class ModelCatalog {
     /** One place models come from. */
     public interface Provider {
         /** The model {@code name} at {@code scale}, if this provider has it (an error if it has the name but not the scale). */
@@ -28,7 +28,7 @@ public final class ModelRegistry {
     private static final List<Provider> PROVIDERS = new CopyOnWriteArrayList<>(List.of(
             new UpscalerJsDirectory(Path.of("..", "shared", "data", "models", "upscalerjs"))));
 
-    private ModelRegistry() {}
+    private ModelCatalog() {}
 
     /** Adds a provider, asked before the built-in ones. */
     public static void register(Provider p) {
