@@ -2,4 +2,5 @@
 // file of kernels/ is included here. Op files keep their helpers in namespace gk_<op>.
 #include "include/gk_common.cuh"
 
-// (op files are added here as they are written, e.g. #include "pad2d.cu")
+// (op files are added here as they are written)
+#include "pad2d.cu"
