@@ -4,3 +4,11 @@
 
 // (op files are added here as they are written)
 #include "pad2d.cu"
+#include "upsample2d.cu"
+#include "pixel_shuffle.cu"
+#include "batchnorm.cu"
+#include "instancenorm.cu"
+#include "pool2d.cu"
+#include "elementwise.cu"
+#include "cast.cu"
+#include "reduce.cu"
