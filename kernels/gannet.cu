@@ -12,3 +12,8 @@
 #include "elementwise.cu"
 #include "cast.cu"
 #include "reduce.cu"
+#include "conv2d.cu"
+#include "conv_pack.cu"
+#include "conv_transpose2d.cu"
+#include "gram.cu"
+#include "linear.cu"
