@@ -5,6 +5,7 @@ package dev.gannet.cuda;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gannet.runtime.PtxasReport;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,9 +27,6 @@ import org.junit.jupiter.api.TestFactory;
 class KernelBuildReportTest {
     /** Kernel families whose sm_90 code must not spill (DESIGN §7: the hot kernels). */
     private static final List<String> NO_SPILL = List.of("conv2d", "gram", "batchnorm", "instancenorm");
-
-    /** One kernel of the ptxas report. */
-    record Entry(String name, int registers, int stackFrame, int spillStores, int spillLoads) {}
 
     private static Path nativeDir() {
         String lib = System.getProperty("gannet.native.dir");
@@ -57,37 +55,6 @@ class KernelBuildReportTest {
         return Assertions.fail("nvcc is installed (" + nvcc.get() + ") but the build left no " + p);
     }
 
-    /** The sm_90 entries of a `ptxas -v` report, by kernel name. */
-    static Map<String, Entry> parseReport(String text) {
-        Map<String, Entry> out = new LinkedHashMap<>();
-        Pattern compiling = Pattern.compile("Compiling entry function '(\\w+)' for '(sm_\\d+a?)'");
-        Pattern spills = Pattern.compile("(\\d+) bytes stack frame, (\\d+) bytes spill stores, (\\d+) bytes spill loads");
-        Pattern regs = Pattern.compile("Used (\\d+) registers");
-        String name = null;
-        int[] frame = null;
-        for (String line : text.split("\n")) {
-            Matcher m = compiling.matcher(line);
-            if (m.find()) {
-                name = m.group(2).equals("sm_90") ? m.group(1) : null;
-                frame = null;
-                continue;
-            }
-            if (name == null) continue;
-            m = spills.matcher(line);
-            if (m.find()) {
-                frame = new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))};
-                continue;
-            }
-            m = regs.matcher(line);
-            if (m.find()) {
-                int[] f = frame == null ? new int[3] : frame;
-                out.put(name, new Entry(name, Integer.parseInt(m.group(1)), f[0], f[1], f[2]));
-                name = null;
-            }
-        }
-        return out;
-    }
-
     /** The PTX body of every .entry, by name. */
     static Map<String, String> parsePtx(String ptx) {
         Map<String, String> out = new LinkedHashMap<>();
@@ -111,12 +78,14 @@ class KernelBuildReportTest {
             Path source = Path.of("kernels", family + ".cu");
             Assumptions.assumeTrue(Files.isRegularFile(source),
                     source + " does not exist on this branch yet, so there are no " + family + " kernels to check");
-            Map<String, Entry> report = parseReport(Files.readString(built("ptxas-sm_90.txt")));
-            List<Entry> kernels = report.values().stream().filter(e -> e.name().startsWith("gk_" + family + "_")).toList();
+            Path file = built(PtxasReport.FILE);
+            PtxasReport report = PtxasReport.parse(Files.readString(file), file.toString());
+            List<PtxasReport.Kernel> kernels = report.kernels().stream()
+                    .filter(k -> k.arch().equals("sm_90") && k.name().startsWith("gk_" + family + "_")).toList();
             assertThat(kernels).as("gk_%s_* kernels in the sm_90 ptxas report (%s exists)", family, source).isNotEmpty();
-            for (Entry e : kernels) {
-                assertThat(e.spillStores() + e.spillLoads()).as("%s spills (%d B stored, %d B loaded)", e.name(),
-                        e.spillStores(), e.spillLoads()).isZero();
+            for (PtxasReport.Kernel k : kernels) {
+                assertThat(k.spills()).as("%s spills (%d B stored, %d B loaded)", k.name(), k.spillStores(),
+                        k.spillLoads()).isFalse();
             }
         }));
     }
@@ -132,26 +101,7 @@ class KernelBuildReportTest {
     }
 
     @Test
-    void parsersReadNvccOutput() {
-        String report = """
-                ptxas info    : 0 bytes gmem
-                ptxas info    : Compiling entry function 'gk_conv2d_f16_64x64_vec' for 'sm_90'
-                ptxas info    : Function properties for gk_conv2d_f16_64x64_vec
-                    0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
-                ptxas info    : Used 78 registers, used 1 barriers
-                ptxas info    : Compiling entry function 'gk_gram_f32_any' for 'sm_80'
-                ptxas info    : Function properties for gk_gram_f32_any
-                    8 bytes stack frame, 12 bytes spill stores, 44 bytes spill loads
-                ptxas info    : Used 255 registers, used 1 barriers
-                ptxas info    : Compiling entry function 'gk_gram_f32_any' for 'sm_90'
-                ptxas info    : Function properties for gk_gram_f32_any
-                    8 bytes stack frame, 12 bytes spill stores, 44 bytes spill loads
-                ptxas info    : Used 96 registers, used 1 barriers
-                """;
-        Map<String, Entry> r = parseReport(report);
-        assertThat(r).containsOnlyKeys("gk_conv2d_f16_64x64_vec", "gk_gram_f32_any");
-        assertThat(r.get("gk_conv2d_f16_64x64_vec")).isEqualTo(new Entry("gk_conv2d_f16_64x64_vec", 78, 0, 0, 0));
-        assertThat(r.get("gk_gram_f32_any")).isEqualTo(new Entry("gk_gram_f32_any", 96, 8, 12, 44));
+    void ptxParserSplitsEntries() {
         Map<String, String> ptx = parsePtx("""
                 .visible .entry gk_a(
                 \t.param .align 8 .b8 gk_a_param_0[8]
@@ -161,6 +111,7 @@ class KernelBuildReportTest {
                 )
                 { fma.rn.f32 ... }
                 """);
+        assertThat(ptx).containsOnlyKeys("gk_a", "gk_b");
         assertThat(ptx.get("gk_a")).containsPattern("\\bw?mma\\.");
         assertThat(ptx.get("gk_b")).doesNotContainPattern("\\bw?mma\\.");
     }
