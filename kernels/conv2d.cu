@@ -77,9 +77,9 @@ template <typename T_> struct Taps {
     }
 
     __device__ __forceinline__ Cur cursor(int red) const { return Cur::at(red, p.x.c, p.s); }
-    __device__ __forceinline__ void advance(Cur &c, int step) const {
+    __device__ __forceinline__ bool advance(Cur &c, int step) const {
         c.c += step;
-        c.norm(p.x.c, p.s);
+        return c.norm(p.x.c, p.s);
     }
     __device__ __forceinline__ bool step1(Cur &c) const { return c.step1(p.x.c, p.s); }
     __device__ __forceinline__ int chan(const Cur &c) const { return c.c; }
@@ -120,22 +120,22 @@ extern "C" __global__ void __launch_bounds__(256) gk_conv2d_f16_128x128_any(cons
 }
 GK_KERNEL(gk_conv2d_f16_128x128_any);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv2d_f16_64x64_vec(const gk_conv2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv2d_f16_64x64_vec(const gk_conv2d_params p) {
     gk_conv2d::run<gk_igemm::TcM, true>(p);
 }
 GK_KERNEL(gk_conv2d_f16_64x64_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv2d_f16_64x64_any(const gk_conv2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv2d_f16_64x64_any(const gk_conv2d_params p) {
     gk_conv2d::run<gk_igemm::TcM, false>(p);
 }
 GK_KERNEL(gk_conv2d_f16_64x64_any);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv2d_f16_128x16_vec(const gk_conv2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv2d_f16_128x16_vec(const gk_conv2d_params p) {
     gk_conv2d::run<gk_igemm::TcN, true>(p);
 }
 GK_KERNEL(gk_conv2d_f16_128x16_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv2d_f16_128x16_any(const gk_conv2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv2d_f16_128x16_any(const gk_conv2d_params p) {
     gk_conv2d::run<gk_igemm::TcN, false>(p);
 }
 GK_KERNEL(gk_conv2d_f16_128x16_any);
@@ -160,12 +160,12 @@ extern "C" __global__ void __launch_bounds__(256) gk_conv2d_f32_64x64_any(const 
 }
 GK_KERNEL(gk_conv2d_f32_64x64_any);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv2d_f32_128x16_vec(const gk_conv2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv2d_f32_128x16_vec(const gk_conv2d_params p) {
     gk_conv2d::run<gk_igemm::FmaN, true>(p);
 }
 GK_KERNEL(gk_conv2d_f32_128x16_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv2d_f32_128x16_any(const gk_conv2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv2d_f32_128x16_any(const gk_conv2d_params p) {
     gk_conv2d::run<gk_igemm::FmaN, false>(p);
 }
 GK_KERNEL(gk_conv2d_f32_128x16_any);

@@ -90,9 +90,9 @@ template <typename T_> struct Taps {
     }
 
     __device__ __forceinline__ Cur cursor(int red) const { return Cur::at(red, cp, ntw); }
-    __device__ __forceinline__ void advance(Cur &c, int step) const {
+    __device__ __forceinline__ bool advance(Cur &c, int step) const {
         c.c += step;
-        c.norm(cp, ntw);
+        return c.norm(cp, ntw);
     }
     __device__ __forceinline__ bool step1(Cur &c) const { return c.step1(cp, ntw); }
     __device__ __forceinline__ int chan(const Cur &c) const { return c.c; }
@@ -147,22 +147,22 @@ extern "C" __global__ void __launch_bounds__(256) gk_conv_transpose2d_f16_128x12
 }
 GK_KERNEL(gk_conv_transpose2d_f16_128x128_any);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv_transpose2d_f16_64x64_vec(const gk_conv_transpose2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv_transpose2d_f16_64x64_vec(const gk_conv_transpose2d_params p) {
     gk_conv_transpose2d::run<gk_igemm::TcM, true>(p);
 }
 GK_KERNEL(gk_conv_transpose2d_f16_64x64_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv_transpose2d_f16_64x64_any(const gk_conv_transpose2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv_transpose2d_f16_64x64_any(const gk_conv_transpose2d_params p) {
     gk_conv_transpose2d::run<gk_igemm::TcM, false>(p);
 }
 GK_KERNEL(gk_conv_transpose2d_f16_64x64_any);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv_transpose2d_f16_128x16_vec(const gk_conv_transpose2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv_transpose2d_f16_128x16_vec(const gk_conv_transpose2d_params p) {
     gk_conv_transpose2d::run<gk_igemm::TcN, true>(p);
 }
 GK_KERNEL(gk_conv_transpose2d_f16_128x16_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv_transpose2d_f16_128x16_any(const gk_conv_transpose2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv_transpose2d_f16_128x16_any(const gk_conv_transpose2d_params p) {
     gk_conv_transpose2d::run<gk_igemm::TcN, false>(p);
 }
 GK_KERNEL(gk_conv_transpose2d_f16_128x16_any);
@@ -187,12 +187,12 @@ extern "C" __global__ void __launch_bounds__(256) gk_conv_transpose2d_f32_64x64_
 }
 GK_KERNEL(gk_conv_transpose2d_f32_64x64_any);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv_transpose2d_f32_128x16_vec(const gk_conv_transpose2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv_transpose2d_f32_128x16_vec(const gk_conv_transpose2d_params p) {
     gk_conv_transpose2d::run<gk_igemm::FmaN, true>(p);
 }
 GK_KERNEL(gk_conv_transpose2d_f32_128x16_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv_transpose2d_f32_128x16_any(const gk_conv_transpose2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv_transpose2d_f32_128x16_any(const gk_conv_transpose2d_params p) {
     gk_conv_transpose2d::run<gk_igemm::FmaN, false>(p);
 }
 GK_KERNEL(gk_conv_transpose2d_f32_128x16_any);

@@ -48,7 +48,10 @@ template <typename T_> struct Taps {
     }
 
     __device__ __forceinline__ Cur cursor(int red) const { return red; }
-    __device__ __forceinline__ void advance(Cur &c, int step) const { c += step; }
+    __device__ __forceinline__ bool advance(Cur &c, int step) const {
+        c += step;
+        return false; // one tap
+    }
     __device__ __forceinline__ bool step1(Cur &c) const {
         ++c;
         return false; // one tap: the source pixel never changes
@@ -126,22 +129,22 @@ extern "C" __global__ void __launch_bounds__(256) gk_linear_f16_128x128_any(cons
 }
 GK_KERNEL(gk_linear_f16_128x128_any);
 
-extern "C" __global__ void __launch_bounds__(128) gk_linear_f16_64x64_vec(const gk_linear_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_linear_f16_64x64_vec(const gk_linear_params p) {
     gk_linear::run<gk_igemm::TcM, true>(p);
 }
 GK_KERNEL(gk_linear_f16_64x64_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_linear_f16_64x64_any(const gk_linear_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_linear_f16_64x64_any(const gk_linear_params p) {
     gk_linear::run<gk_igemm::TcM, false>(p);
 }
 GK_KERNEL(gk_linear_f16_64x64_any);
 
-extern "C" __global__ void __launch_bounds__(128) gk_linear_f16_128x16_vec(const gk_linear_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_linear_f16_128x16_vec(const gk_linear_params p) {
     gk_linear::run<gk_igemm::TcN, true>(p);
 }
 GK_KERNEL(gk_linear_f16_128x16_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_linear_f16_128x16_any(const gk_linear_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_linear_f16_128x16_any(const gk_linear_params p) {
     gk_linear::run<gk_igemm::TcN, false>(p);
 }
 GK_KERNEL(gk_linear_f16_128x16_any);
@@ -166,12 +169,12 @@ extern "C" __global__ void __launch_bounds__(256) gk_linear_f32_64x64_any(const 
 }
 GK_KERNEL(gk_linear_f32_64x64_any);
 
-extern "C" __global__ void __launch_bounds__(128) gk_linear_f32_128x16_vec(const gk_linear_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_linear_f32_128x16_vec(const gk_linear_params p) {
     gk_linear::run<gk_igemm::FmaN, true>(p);
 }
 GK_KERNEL(gk_linear_f32_128x16_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_linear_f32_128x16_any(const gk_linear_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_linear_f32_128x16_any(const gk_linear_params p) {
     gk_linear::run<gk_igemm::FmaN, false>(p);
 }
 GK_KERNEL(gk_linear_f32_128x16_any);

@@ -62,15 +62,13 @@ std::string fmt(const char *f, ...) {
     } while (0)
 
 std::string last_error() {
-    char buf[2048];
-    gk_simt_last_error(buf, sizeof buf);
-    return buf;
+    const char *e = gk_simt_last_error();
+    return e ? e : "";
 }
 
 std::string stream_error(CUstream s) {
-    char buf[2048];
-    gk_simt_stream_error(s, buf, sizeof buf);
-    return buf;
+    const char *e = gk_simt_stream_error(s);
+    return e ? e : "";
 }
 
 const char *err_name(CUresult r) {
@@ -1200,39 +1198,57 @@ CHECK(stack_guard) {
 }
 
 // ---- timing -------------------------------------------------------------------------------------
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
+// CPU time of the whole process (all threads): on a shared machine wall-clock time mostly measures
+// the other processes; both are printed.
+struct Clock {
+    std::chrono::steady_clock::time_point wall = std::chrono::steady_clock::now();
+    double cpu0 = cpu_now();
+    static double cpu_now() {
+        timespec ts;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    }
+    // "cpu X, wall Y" per unit, in `scale` units (1e9: ns, 1e6: us).
+    std::string per(double units, double scale, const char *unit) const {
+        double w = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count();
+        double c = cpu_now() - cpu0;
+        return fmt("%.1f %s CPU (%.1f %s wall)", c / units * scale, unit, w / units * scale, unit);
+    }
+};
 
 void perf() {
     Dev<int> out(1024);
-    auto t0 = std::chrono::steady_clock::now();
     const int launches = 2000;
+    Clock c1;
     for (int i = 0; i < launches; i++) {
         launch("gk_simt_test_empty", dim3(1), dim3(32), 0, gk_test_bad_params{out.ptr(), 0});
         await();
     }
-    printf("launch + synchronize, empty kernel 1x32: %.1f us\n", seconds_since(t0) / launches * 1e6);
-    t0 = std::chrono::steady_clock::now();
+    printf("launch + cuStreamSynchronize of an empty 1x32 kernel: %s\n", c1.per(launches, 1e6, "us").c_str());
+    Clock c2;
     for (int i = 0; i < launches; i++) launch("gk_simt_test_empty", dim3(1), dim3(32), 0, gk_test_bad_params{out.ptr(), 0});
     await();
-    printf("launch (queued), empty kernel 1x32: %.1f us\n", seconds_since(t0) / launches * 1e6);
-    t0 = std::chrono::steady_clock::now();
+    printf("queued launches of an empty 1x32 kernel: %s per launch\n", c2.per(launches, 1e6, "us").c_str());
+    Clock c3;
     launch("gk_simt_test_empty", dim3(4096), dim3(256), 0, gk_test_bad_params{out.ptr(), 0});
     await();
-    printf("empty kernel 4096x256 threads: %.1f ns per thread (workers %d)\n", seconds_since(t0) / (4096.0 * 256) * 1e9,
+    printf("empty kernel, 4096 blocks of 256 threads: %s per thread (%d workers)\n", c3.per(4096.0 * 256, 1e9, "ns").c_str(),
            gk_simt_get_workers());
     const int barriers = 200;
     CU(gk_simt_set_workers(1));
-    t0 = std::chrono::steady_clock::now();
-    launch("gk_simt_test_barriers", dim3(4), dim3(1024), 0, gk_test_bad_params{out.ptr(), barriers});
-    await();
-    printf("__syncthreads: %.1f ns per thread per barrier (one fiber switch each; 1 worker)\n",
-           seconds_since(t0) / (4.0 * 1024 * barriers) * 1e9);
-    t0 = std::chrono::steady_clock::now();
-    launch("gk_simt_test_shuffles", dim3(4), dim3(1024), 0, gk_test_bad_params{out.ptr(), barriers});
-    await();
-    printf("__shfl_xor_sync: %.1f ns per lane per shuffle (1 worker)\n", seconds_since(t0) / (4.0 * 1024 * barriers) * 1e9);
+    for (int threads : {128, 256, 1024}) {
+        int blocks = 4096 / threads;
+        Clock cb;
+        launch("gk_simt_test_barriers", dim3(blocks), dim3(threads), 0, gk_test_bad_params{out.ptr(), barriers});
+        await();
+        std::string b = cb.per(4096.0 * barriers, 1e9, "ns");
+        Clock cs;
+        launch("gk_simt_test_shuffles", dim3(blocks), dim3(threads), 0, gk_test_bad_params{out.ptr(), barriers});
+        await();
+        std::string sh = cs.per(4096.0 * barriers, 1e9, "ns");
+        printf("blocks of %4d threads, 1 worker: __syncthreads %s per thread (one fiber switch each); "
+               "__shfl_xor_sync %s per lane\n", threads, b.c_str(), sh.c_str());
+    }
 }
 
 CUcontext g_ctx;
