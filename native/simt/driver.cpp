@@ -230,7 +230,6 @@ struct StreamState {
     CUresult sticky = CUDA_SUCCESS;
     std::string sticky_msg;
     bool stop = false;
-    std::thread th;
     Capture capture = Capture::none;
     CUstreamCaptureMode capture_mode = CU_STREAM_CAPTURE_MODE_GLOBAL;
     std::thread::id capture_thread;
@@ -316,7 +315,8 @@ void run_cmd(StreamState &s, Cmd &c, bool skip) {
     }
 }
 
-void stream_main(StreamState *s) {
+// The stream's worker; it holds a reference, so a destroyed stream drains its queue and then goes.
+void stream_main(std::shared_ptr<StreamState> s) {
     pthread_setname_np(pthread_self(), s->legacy ? "gk-simt-null" : "gk-simt-stream");
     for (;;) {
         Cmd c;
@@ -346,7 +346,7 @@ std::shared_ptr<StreamState> new_stream(unsigned flags, bool legacy) {
     auto s = std::make_shared<StreamState>();
     s->flags = flags;
     s->legacy = legacy;
-    s->th = std::thread(stream_main, s.get());
+    std::thread(stream_main, s).detach();
     return s;
 }
 
@@ -1089,17 +1089,12 @@ CUresult CUDAAPI cuStreamDestroy(CUstream hStream) {
         s = it->second;
         g_streams.erase(it);
     }
-    // Queued work still completes (as on a GPU); the worker then exits.
+    // Returns at once, as CUDA's does: queued work still completes, then the worker exits.
     {
         std::lock_guard<std::mutex> g(s->m);
         s->stop = true;
     }
     s->cv.notify_all();
-    if (s->th.get_id() == std::this_thread::get_id()) {
-        s->th.detach();
-    } else {
-        s->th.join();
-    }
     return CUDA_SUCCESS;
 }
 

@@ -645,6 +645,22 @@ CHECK(wmma_divergent_pointer_caught) {
     return e;
 }
 
+CHECK(wmma_alignment_and_ldm_caught) {
+    Stream s;
+    auto A = quarters(4);
+    CUresult r;
+    run_wmma(WmmaCase{0, 0, 0, 0, 16, 16, 16, 16, true}, A, A, A, 1.0f, 0, s, &r, 2);
+    REQUIRE(r == CUDA_ERROR_LAUNCH_FAILED, "misaligned pointer: %s", err_name(r));
+    std::string e = stream_error(s);
+    REQUIRE(contains(e, "not 256-bit (32-byte) aligned"), "detail: %s", e.c_str());
+    Stream s2;
+    run_wmma(WmmaCase{0, 0, 0, 0, 16, 12, 16, 16, true}, A, A, A, 1.0f, 0, s2, &r, 0);
+    REQUIRE(r == CUDA_ERROR_LAUNCH_FAILED, "ldm 12: %s", err_name(r));
+    std::string e2 = stream_error(s2);
+    REQUIRE(contains(e2, "ldm 12 must be a multiple of 8"), "detail: %s", e2.c_str());
+    return e + " | " + e2;
+}
+
 // ---- checks: cp.async ---------------------------------------------------------------------------
 std::vector<float> run_cp_async(int n, int tail, int mode, int sched, CUresult *r, Stream &s) {
     ScheduleGuard guard;
@@ -763,6 +779,14 @@ CHECK(warp_collective_in_partial_warp_caught) {
     std::string e = run_bad(2, 48); // warp 1 has 16 threads
     REQUIRE(contains(e, "warp of 16 threads"), "detail: %s", e.c_str());
     return e;
+}
+
+CHECK(cp_async_arguments_caught) {
+    std::string e = run_bad(6, 64);
+    REQUIRE(contains(e, "gk_cp_async_16 at") && contains(e, "must be 16-byte aligned"), "detail: %s", e.c_str());
+    std::string e2 = run_bad(7, 64);
+    REQUIRE(contains(e2, "src_bytes 17 is not in [0, 16]"), "detail: %s", e2.c_str());
+    return e + " | " + e2;
 }
 
 // ---- checks: schedules --------------------------------------------------------------------------
@@ -1005,7 +1029,25 @@ CHECK(streams) {
     await(s);
     REQUIRE(out.get()[8 * 31 + 3] == 31, "the launch did not use the params as they were at cuLaunchKernel");
     REQUIRE_RESULT(cuStreamQuery(s), CUDA_SUCCESS);
-    return "in-order execution, concurrent streams, params copied at launch, query";
+
+    // cuStreamDestroy returns at once; the stream's queued work still runs.
+    CUstream doomed;
+    CU(cuStreamCreate(&doomed, CU_STREAM_NON_BLOCKING));
+    std::atomic<int> gate2{0};
+    HostCall hold{[&] { wait_flag(gate2, 1); }};
+    CU(cuLaunchHostFunc(doomed, HostCall::call, &hold));
+    CU(cuMemsetD32Async(a.d, 77, 16, doomed));
+    CU(cuStreamDestroy(doomed));
+    REQUIRE_RESULT(cuStreamQuery(doomed), CUDA_ERROR_INVALID_HANDLE);
+    REQUIRE(a.get()[0] != 77, "the destroyed stream's memset ran before its gate opened");
+    gate2 = 1;
+    bool landed = false;
+    for (int i = 0; i < 10000 && !landed; i++) {
+        landed = a.get()[0] == 77;
+        if (!landed) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    REQUIRE(landed, "work queued before cuStreamDestroy never ran");
+    return "in-order execution, concurrent streams, params copied at launch, query, destroy with queued work";
 }
 
 CHECK(legacy_stream) {
