@@ -14,7 +14,8 @@
 // Versions (kernel gk_conv_transpose2d_<dtype>_<tile>_<load>): the tiles of gk_igemm.cuh —
 //   f16 tensor cores 128x128 (256 thr, 61440 B), 64x64 (128 thr, 30720 B), 128x16 (128 thr,
 //   34560 B); f32 CUDA cores 128x128 (256 thr, 61440 B), 64x64 (256 thr, 30720 B), 128x16 (128
-//   thr, 34560 B); load "vec" (C a multiple of 8 / 4, 16-byte aligned x) or "any" (gathers).
+//   thr, 34560 B); load "vec" (C a multiple of 8 / 4, 16-byte aligned x) or "any" (gathers, not
+//   for 128x128: see conv2d.cu).
 // Launch (ConvTranspose2dCuda.java): grid (ceil(N*ceil(OH/sh)*ceil(OW/sw) / BM), ceil(K/BN),
 //   sh*sw); blockIdx.z is the stride class, blocks past their class's pixels return at once.
 #include "include/gk_igemm.cuh"
@@ -142,11 +143,6 @@ extern "C" __global__ void __launch_bounds__(256) gk_conv_transpose2d_f16_128x12
 }
 GK_KERNEL(gk_conv_transpose2d_f16_128x128_vec);
 
-extern "C" __global__ void __launch_bounds__(256) gk_conv_transpose2d_f16_128x128_any(const gk_conv_transpose2d_params p) {
-    gk_conv_transpose2d::run<gk_igemm::TcL, false>(p);
-}
-GK_KERNEL(gk_conv_transpose2d_f16_128x128_any);
-
 extern "C" __global__ void __launch_bounds__(128, 4) gk_conv_transpose2d_f16_64x64_vec(const gk_conv_transpose2d_params p) {
     gk_conv_transpose2d::run<gk_igemm::TcM, true>(p);
 }
@@ -171,11 +167,6 @@ extern "C" __global__ void __launch_bounds__(256) gk_conv_transpose2d_f32_128x12
     gk_conv_transpose2d::run<gk_igemm::FmaL, true>(p);
 }
 GK_KERNEL(gk_conv_transpose2d_f32_128x128_vec);
-
-extern "C" __global__ void __launch_bounds__(256) gk_conv_transpose2d_f32_128x128_any(const gk_conv_transpose2d_params p) {
-    gk_conv_transpose2d::run<gk_igemm::FmaL, false>(p);
-}
-GK_KERNEL(gk_conv_transpose2d_f32_128x128_any);
 
 extern "C" __global__ void __launch_bounds__(256) gk_conv_transpose2d_f32_64x64_vec(const gk_conv_transpose2d_params p) {
     gk_conv_transpose2d::run<gk_igemm::FmaM, true>(p);
