@@ -117,6 +117,22 @@ public final class OnnxWriter {
         return initializer(stem, TensorProto.DataType.INT64, ByteString.copyFrom(b.array()), dims);
     }
 
+    /**
+     * A float tensor made by a Constant node rather than an initializer: what PyTorch's exporter
+     * writes for values that are no parameters (the ones and zeros of a non-affine norm).
+     */
+    public String constantNode(String stem, float[] data, long... dims) {
+        checkCount(stem, data.length, dims);
+        ByteBuffer b = ByteBuffer.allocate(4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(data);
+        var t = TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT.getNumber())
+                .setRawData(ByteString.copyFrom(b.array()));
+        for (long d : dims) t.addDims(d);
+        AttributeProto value = AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+                .setT(t).build();
+        return node("Constant", List.of(), stem, List.of(value));
+    }
+
     /** A float scalar initializer (shape []). */
     public String scalar(String stem, float v) {
         return floats(stem, new float[] {v});
