@@ -89,6 +89,7 @@ final class ExportCommand implements Callable<Integer> {
     static final class Progress implements PackageStore.Listener {
         private final PrintWriter err;
         private long last;
+        private long lastBytes = -1;
 
         private Progress(PrintWriter err) {
             this.err = err;
@@ -107,8 +108,9 @@ final class ExportCommand implements Callable<Integer> {
         @Override
         public void progress(String what, long bytes, long total) {
             long now = System.nanoTime();
-            if (now - last < 1_000_000_000L && bytes < total) return;
+            if ((now - last < 1_000_000_000L && bytes < total) || bytes == lastBytes) return;
             last = now;
+            lastBytes = bytes;
             err.printf("gannet: %s: %.1f of %.1f MB%n", what, Math.min(bytes, total) / 1e6, total / 1e6);
             err.flush();
         }
