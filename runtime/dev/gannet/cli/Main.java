@@ -4,6 +4,7 @@
 package dev.gannet.cli;
 
 import dev.gannet.bindings.NativeLibraryException;
+import dev.gannet.models.RegistryProvider;
 import dev.gannet.runtime.GannetException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "gannet", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Native-kernel engine for generative image models.",
-        subcommands = {InfoCommand.class, SelfTestCommand.class, PlanCommand.class, HelpCommand.class})
+        subcommands = {InfoCommand.class, SelfTestCommand.class, PlanCommand.class, ExportCommand.class,
+                HelpCommand.class})
 public final class Main implements Callable<Integer> {
     /** Exit code of a run whose checks found failures (selftest). */
     static final int EXIT_FAILED = 1;
@@ -45,6 +47,8 @@ public final class Main implements Callable<Integer> {
 
     /** The configured command line; tests execute it in-process with their own out/err writers. */
     public static CommandLine commandLine() {
+        // `gannet plan` finds the architectures and the fetched UpscalerJS packages through ModelCatalog.
+        RegistryProvider.install(ExportCommand.Progress.to(new PrintWriter(System.err, true)));
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(Main::handleExecutionException);
@@ -55,7 +59,7 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        err.println("gannet: name a command (info, selftest, plan); see 'gannet --help'.");
+        err.println("gannet: name a command (info, selftest, plan, export); see 'gannet --help'.");
         return EXIT_ERROR;
     }
 
