@@ -33,7 +33,9 @@ public final class ReceptiveField {
             }
             switch (l.config()) {
                 case LayerConfig.Conv2D c -> {
-                    if (c.padding() != LayerConfig.Padding.SAME || c.strideH() != 1 || c.strideW() != 1) {
+                    boolean pointwise = c.kernelH() == 1 && c.kernelW() == 1; // 'valid' or 'same' alike
+                    if ((c.padding() != LayerConfig.Padding.SAME && !pointwise) || c.strideH() != 1
+                            || c.strideW() != 1) {
                         throw new GannetException(ErrorCode.UNSUPPORTED, model.file() + ": layer '" + l.name()
                                 + "' is not a 'same' stride-1 convolution, so the model cannot run in tiles");
                     }
