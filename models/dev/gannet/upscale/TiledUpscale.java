@@ -39,7 +39,13 @@ public final class TiledUpscale {
         return new ImageSink.Spec((int) w, (int) h, in.gray(), in.hasAlpha(), jpegQuality);
     }
 
+    /** Runs the tiles into {@code sink}, and also into the right third of {@code compare} when it is not null. */
     public static void run(RgbImage in, int scale, Tiles tiles, TileFunction net, ImageSink sink, Progress progress) {
+        run(in, scale, tiles, net, sink, null, progress);
+    }
+
+    public static void run(RgbImage in, int scale, Tiles tiles, TileFunction net, ImageSink sink, Compare compare,
+                           Progress progress) {
         ImageSink.Spec s = sink.spec();
         if (s.width() != in.width() * scale || s.height() != in.height() * scale) {
             throw new GannetException(ErrorCode.INVALID_ARGUMENT, "sink " + s.width() + "x" + s.height()
@@ -69,6 +75,7 @@ public final class TiledUpscale {
                 for (int r = 0; r < kh; r++) System.arraycopy(y, ((ky + r) * ow + kx) * 3, kept, r * kw * 3, kw * 3);
             }
             sink.putRgb(t.keepX() * scale, t.keepY() * scale, kw, kh, kept);
+            if (compare != null) compare.putModel(t.keepX() * scale, t.keepY() * scale, kw, kh, kept);
             progress.tileDone(++done, tiles.tiles().size());
         }
         if (in.hasAlpha() && !sink.dropsAlpha()) {
