@@ -3,6 +3,9 @@
 package dev.gannet.models.formats;
 
 import dev.gannet.ops.Activation;
+import dev.gannet.ops.Conv2d;
+import dev.gannet.ops.PadMode;
+import dev.gannet.runtime.Shape;
 import java.util.List;
 
 public sealed interface LayerConfig {
@@ -32,6 +35,17 @@ public sealed interface LayerConfig {
             long effective = (long) (kernel - 1) * dilation + 1;
             long total = Math.max((out - 1) * stride + effective - in, 0);
             return new int[] {(int) (total / 2), (int) (total - total / 2)};
+        }
+
+        /** gannet's conv2d attributes for an input of shape {@code x} (the 'same' split depends on its size). */
+        public Conv2d.Attrs attrs(Shape x) {
+            int[] ph = {0, 0}, pw = {0, 0};
+            if (padding == Padding.SAME) {
+                ph = samePads(x.h(), kernelH, strideH, dilationH);
+                pw = samePads(x.w(), kernelW, strideW, dilationW);
+            }
+            return new Conv2d.Attrs(kernelH, kernelW, strideH, strideW, dilationH, dilationW, ph[0], pw[0], ph[1],
+                    pw[1], PadMode.ZERO, 1);
         }
     }
 

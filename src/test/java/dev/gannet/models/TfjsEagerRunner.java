@@ -11,7 +11,6 @@ import dev.gannet.ops.Conv2d;
 import dev.gannet.ops.ConvWeights;
 import dev.gannet.ops.Elementwise;
 import dev.gannet.ops.Epilogue;
-import dev.gannet.ops.PadMode;
 import dev.gannet.ops.PixelShuffle;
 import dev.gannet.ops.Upsample2d;
 import dev.gannet.runtime.DType;
@@ -146,7 +145,7 @@ final class TfjsEagerRunner implements AutoCloseable {
             case LayerConfig.InputLayer _ -> throw new GannetException(ErrorCode.UNSUPPORTED,
                     "a second InputLayer; the runner takes models with one input");
             case LayerConfig.Conv2D c -> {
-                Conv2d.Attrs a = attrs(c, x.shape());
+                Conv2d.Attrs a = c.attrs(x.shape());
                 Value y = allocate(l, Conv2d.outputShape(x.shape(), c.filters(), a), out);
                 Tensor bias = biases.get(l.name());
                 Epilogue ep = (bias == null ? Epilogue.NONE : Epilogue.bias(bias)).withAct(c.activation());
@@ -203,21 +202,6 @@ final class TfjsEagerRunner implements AutoCloseable {
                 yield y;
             }
         };
-    }
-
-    /** TensorFlow's 'same' puts the odd padding pixel after (bottom/right); 'valid' pads nothing. */
-    static Conv2d.Attrs attrs(LayerConfig.Conv2D c, Shape x) {
-        int top = 0, bottom = 0, left = 0, right = 0;
-        if (c.padding() == LayerConfig.Padding.SAME) {
-            int[] ph = LayerConfig.Conv2D.samePads(x.h(), c.kernelH(), c.strideH(), c.dilationH());
-            int[] pw = LayerConfig.Conv2D.samePads(x.w(), c.kernelW(), c.strideW(), c.dilationW());
-            top = ph[0];
-            bottom = ph[1];
-            left = pw[0];
-            right = pw[1];
-        }
-        return new Conv2d.Attrs(c.kernelH(), c.kernelW(), c.strideH(), c.strideW(), c.dilationH(), c.dilationW(), top,
-                left, bottom, right, PadMode.ZERO, 1);
     }
 
     /** y = act(scale·x), in place when this layer is x's only reader. */

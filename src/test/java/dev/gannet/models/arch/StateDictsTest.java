@@ -1,4 +1,4 @@
-// StateDict: PyTorch's default initialization (bounds from PyTorch's own formula, statistics of the
+// StateDicts: PyTorch's default initialization (bounds from PyTorch's own formula, statistics of the
 // draws), strict loading with one message naming every problem, and a safetensors round trip.
 package dev.gannet.models.arch;
 
@@ -6,12 +6,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.gannet.graph.Graph;
+import dev.gannet.graph.GraphBuilder;
+import dev.gannet.graph.Value;
 import dev.gannet.models.formats.SafeTensor;
 import dev.gannet.models.formats.Safetensors;
 import dev.gannet.models.formats.SafetensorsDType;
 import dev.gannet.models.formats.WeightLayouts;
+import dev.gannet.ops.PadMode;
 import dev.gannet.runtime.ErrorCode;
 import dev.gannet.runtime.GannetException;
+import dev.gannet.runtime.Shape;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -23,18 +28,23 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class StateDictTest {
+class StateDictsTest {
     @TempDir
     Path tmp;
 
-    static StateDict small(long seed) {
-        StateDict sd = new StateDict(seed);
-        sd.conv("main.0", 3, 16, 3, 3, true);
-        sd.batchNorm("main.1", 16);
-        sd.convTranspose("main.3", 16, 8, 4, 4, false);
-        sd.instanceNormAffine("in1", 8);
-        sd.linear("fc", 8, 10, true);
-        return sd;
+    /** conv(3->16, bias) BN ReLU convT(16->8) IN(affine) global-pool linear(8->10): every kind of slot. */
+    static Graph small() {
+        GraphBuilder b = new GraphBuilder("small");
+        Value x = b.conv2d(b.input("x", Shape.of(1, 8, 8, 3)), "main.0", 16, 3, 1, 1, PadMode.ZERO, true);
+        x = b.relu(b.batchNorm(x, "main.1"));
+        x = b.convTranspose2d(x, "main.3", 8, 4, 2, 1, 0, false);
+        x = b.instanceNorm(x, "in1", true);
+        b.output("y", b.linear(b.globalAvgPool(x), "fc", 10, true));
+        return b.build();
+    }
+
+    static float[] get(Graph g, String name) {
+        return g.weights().get(name).toGannet(g.params().get(name));
     }
 
     /** torch.nn.init.kaiming_uniform_(a=√5): gain √(2/(1+a²)), std gain/√fan_in, bound √3·std. */
@@ -53,65 +63,72 @@ class StateDictTest {
         }
         int n = v.length;
         assertThat(max).isLessThanOrEqualTo(bound).isGreaterThan(0.9 * bound);
-        // Uniform on ±b: mean 0 (sd b/√(3n)), variance b²/3; allow five standard errors.
+        // Uniform on ±b: mean 0 (sd b/√(3n)), mean square b²/3 (sd b²·√(4/45n)); five standard errors.
         assertThat(sum / n).isCloseTo(0, within(5 * bound / Math.sqrt(3.0 * n)));
         assertThat(sq / n).isCloseTo(bound * bound / 3, within(5 * bound * bound * Math.sqrt(4.0 / 45 / n)));
     }
 
     @Test
     void initializationFollowsPyTorchDefaults() {
-        StateDict sd = new StateDict(7);
-        sd.conv("c", 64, 128, 3, 3, true);
-        sd.convTranspose("t", 128, 64, 4, 4, true);
-        sd.linear("l", 512, 256, true);
-        assertThat(sd.shape("c.weight")).containsExactly(128, 64, 3, 3);
-        assertUniform(sd.get("c.weight"), torchBound(64 * 9));
-        assertUniform(sd.get("c.bias"), 1 / Math.sqrt(64 * 9));
-        // ConvTranspose2d: weight (in, out, k, k) and fan_in from out_channels.
-        assertThat(sd.shape("t.weight")).containsExactly(128, 64, 4, 4);
-        assertUniform(sd.get("t.weight"), torchBound(64 * 16));
-        assertUniform(sd.get("t.bias"), 1 / Math.sqrt(64 * 16));
-        assertUniform(sd.get("l.weight"), torchBound(512));
+        GraphBuilder b = new GraphBuilder("init");
+        Value x = b.conv2d(b.input("x", Shape.of(1, 8, 8, 64)), "c", 128, 3, 1, 1, PadMode.ZERO, true);
+        x = b.convTranspose2d(x, "t", 64, 4, 2, 1, 0, true);
+        b.output("y", b.linear(b.globalAvgPool(x), "l", 256, true));
+        Graph g = StateDicts.initialize(b.build(), 7);
+        assertThat(g.params().get("c.weight").torchShape()).containsExactly(128, 64, 3, 3);
+        assertUniform(get(g, "c.weight"), torchBound(64 * 9));
+        assertUniform(get(g, "c.bias"), 1 / Math.sqrt(64 * 9));
+        // ConvTranspose2d: weight (in, out, k, k), fan_in from out_channels (64 here, not 128).
+        assertThat(g.params().get("t.weight").torchShape()).containsExactly(128, 64, 4, 4);
+        assertUniform(get(g, "t.weight"), torchBound(64 * 16));
+        assertUniform(get(g, "t.bias"), 1 / Math.sqrt(64 * 16));
+        assertUniform(get(g, "l.weight"), torchBound(64));
+        assertUniform(get(g, "l.bias"), 1 / Math.sqrt(64));
     }
 
     @Test
-    void seedsAreReproducible() {
-        assertThat(small(1).get("main.0.weight")).containsExactly(small(1).get("main.0.weight"));
-        assertThat(small(1).get("main.0.weight")).isNotEqualTo(small(2).get("main.0.weight"));
-        StateDict sd = small(1);
-        assertThat(sd.get("main.1.weight")).containsOnly(1f);
-        assertThat(sd.get("main.1.bias")).containsOnly(0f);
-        assertThat(sd.get("main.1.running_mean")).containsOnly(0f);
-        assertThat(sd.get("main.1.running_var")).containsOnly(1f);
-        assertThat(sd.get("in1.weight")).containsOnly(1f);
-        assertThat(sd.names()).containsExactly("main.0.weight", "main.0.bias", "main.1.weight", "main.1.bias",
-                "main.1.running_mean", "main.1.running_var", "main.1.num_batches_tracked", "main.3.weight",
-                "in1.weight", "in1.bias", "fc.weight", "fc.bias");
+    void normsStartAtIdentityAndSeedsAreReproducible() {
+        Graph a = StateDicts.initialize(small(), 1);
+        assertThat(get(a, "main.0.weight")).containsExactly(get(StateDicts.initialize(small(), 1), "main.0.weight"));
+        assertThat(get(a, "main.0.weight")).isNotEqualTo(get(StateDicts.initialize(small(), 2), "main.0.weight"));
+        assertThat(get(a, "main.1.weight")).containsOnly(1f);
+        assertThat(get(a, "main.1.bias")).containsOnly(0f);
+        assertThat(get(a, "main.1.running_mean")).containsOnly(0f);
+        assertThat(get(a, "main.1.running_var")).containsOnly(1f);
+        assertThat(get(a, "in1.weight")).containsOnly(1f);
+        assertThat(get(a, "in1.bias")).containsOnly(0f);
+        assertThat(a.unboundParams()).isEmpty();
     }
 
     @Test
-    void saveThenLoadRestoresEveryValue() {
-        StateDict a = small(1);
+    void saveThenLoadRestoresEveryValueInPyTorchLayout() {
+        Graph a = StateDicts.initialize(small(), 1);
         Path f = tmp.resolve("a.safetensors");
-        a.save(f, Map.of("arch", "small"));
-        StateDict b = small(2);
+        StateDicts.save(a, f, Map.of("arch", "small"));
         try (Safetensors st = Safetensors.open(f)) {
             assertThat(st.metadata()).containsEntry("arch", "small");
+            assertThat(st.names()).containsExactlyInAnyOrder("main.0.weight", "main.0.bias", "main.1.weight",
+                    "main.1.bias", "main.1.running_mean", "main.1.running_var", "main.1.num_batches_tracked",
+                    "main.3.weight", "in1.weight", "in1.bias", "fc.weight", "fc.bias");
             assertThat(st.tensor("main.1.num_batches_tracked").dtype()).isEqualTo(SafetensorsDType.I64);
             assertThat(st.tensor("main.1.num_batches_tracked").shape()).isEmpty();
             assertThat(st.tensor("main.0.weight").shape()).containsExactly(16L, 3L, 3L, 3L);
-            b.load(st, "small", n -> false);
+            // The file holds PyTorch's OIHW: converting gannet's OHWI by hand gives the same values.
+            assertThat(st.tensor("main.0.weight").toFloatArray())
+                    .containsExactly(WeightLayouts.ohwiToOihw(get(a, "main.0.weight"), 16, 3, 3, 3));
+            assertThat(st.tensor("main.3.weight").toFloatArray())
+                    .containsExactly(WeightLayouts.ohwiToIohw(get(a, "main.3.weight"), 8, 4, 4, 16));
+            Graph b = StateDicts.load(small(), st, n -> false);
+            for (String n : a.params().keySet()) assertThat(get(b, n)).as(n).containsExactly(get(a, n));
         }
-        for (String n : a.names()) assertThat(b.get(n)).as(n).containsExactly(a.get(n));
     }
 
-    /** Writes the given tensors (F32 with values 0.5, or the given dtype) as a safetensors file. */
+    /** Writes the given tensors (F32 filled with 0.5, or zeros of the given dtype) as a safetensors file. */
     Path file(String name, List<Object[]> tensors) {
         Path f = tmp.resolve(name);
         try (Arena arena = Arena.ofConfined()) {
             List<SafeTensor> ts = new ArrayList<>();
             for (Object[] t : tensors) {
-                String n = (String) t[0];
                 List<Long> shape = ((List<?>) t[1]).stream().map(x -> ((Number) x).longValue()).toList();
                 SafetensorsDType dt = t.length > 2 ? (SafetensorsDType) t[2] : SafetensorsDType.F32;
                 long numel = shape.stream().reduce(1L, (x, y) -> x * y);
@@ -121,7 +138,7 @@ class StateDictTest {
                         seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, 0.5f);
                     }
                 }
-                ts.add(new SafeTensor(n, dt, shape, seg));
+                ts.add(new SafeTensor((String) t[0], dt, shape, seg));
             }
             Safetensors.write(f, Map.of(), ts);
         }
@@ -130,21 +147,22 @@ class StateDictTest {
 
     @Test
     void oneMessageNamesEveryMissingExtraAndMisShapedTensor() {
-        StateDict sd = new StateDict(1);
-        sd.conv("conv1", 3, 4, 3, 3, true);
-        sd.batchNorm("bn1", 4);
-        sd.linear("fc", 4, 2, true);
-        float[] before = sd.get("conv1.weight").clone();
+        GraphBuilder b = new GraphBuilder("TestNet");
+        Value x = b.conv2d(b.input("x", Shape.of(1, 4, 4, 3)), "conv1", 4, 3, 1, 1, PadMode.ZERO, true);
+        x = b.batchNorm(x, "bn1");
+        b.output("y", b.linear(x, "fc", 2, true));
+        Graph g = b.build();
         Path f = file("bad.safetensors", List.of(
-                new Object[] {"conv1.weight", List.of(4, 3, 5, 5)},       // mis-shaped
+                new Object[] {"conv1.weight", List.of(4, 3, 5, 5)},                 // mis-shaped
                 new Object[] {"conv1.bias", List.of(4)},
                 new Object[] {"bn1.weight", List.of(4)}, new Object[] {"bn1.bias", List.of(4)},
-                new Object[] {"bn1.running_mean", List.of(4)},              // running_var missing
-                new Object[] {"fc.weight", List.of(2, 4), SafetensorsDType.I32}, // wrong dtype
-                new Object[] {"extra.weight", List.of(7, 2)},               // unexpected
-                new Object[] {"in1.running_mean", List.of(4)}));            // ignored by the predicate
+                new Object[] {"bn1.running_mean", List.of(4)},                        // running_var missing
+                new Object[] {"bn1.num_batches_tracked", List.of(), SafetensorsDType.I64}, // PyTorch's counter: fine
+                new Object[] {"fc.weight", List.of(2, 4), SafetensorsDType.I32},       // wrong dtype
+                new Object[] {"extra.weight", List.of(7, 2)},                          // unexpected
+                new Object[] {"in1.running_mean", List.of(4)}));                       // ignored by the predicate
         try (Safetensors st = Safetensors.open(f)) {
-            assertThatThrownBy(() -> sd.load(st, "TestNet", n -> n.matches("in\\d+\\.running_(mean|var)")))
+            assertThatThrownBy(() -> StateDicts.load(g, st, n -> n.matches("in\\d+\\.running_(mean|var)")))
                     .isInstanceOf(GannetException.class)
                     .satisfies(e -> assertThat(((GannetException) e).code()).isEqualTo(ErrorCode.FORMAT))
                     .hasMessageContaining("does not fit TestNet")
@@ -154,9 +172,6 @@ class StateDictTest {
                     .hasMessageContaining("fc.weight is I32")
                     .message().doesNotContain("in1.running_mean").doesNotContain("num_batches_tracked");
         }
-        // Nothing was half-loaded.
-        assertThat(sd.get("conv1.bias")).doesNotContain(0.5f);
-        assertThat(sd.get("conv1.weight")).containsExactly(before);
     }
 
     @Test
