@@ -1,5 +1,7 @@
 # Sourced by gannet's scripts before a build: the CPU backend is compiled by make with gcc, so a
-# missing one is said in one sentence here instead of deep inside Maven's output.
+# missing one is said in one sentence here instead of deep inside Maven's output. g++ builds the
+# SIMT emulator (without it the build goes on without the emulator, and says so); nvcc is optional
+# (the Makefile says once when the CUDA kernels are skipped).
 # bash's command -v also returns a file that is not executable when nothing better is on PATH.
 gannet_have() {
     local p
@@ -22,6 +24,10 @@ gannet_check_build_tools() {
     elif [[ -n $no_make ]]; then
         echo "gannet needs make to build its native CPU backend: install it (for example: apt-get install make)." >&2
         exit 1
+    fi
+    local cxx=${CXX:-g++}
+    if ! gannet_have "$cxx"; then
+        echo "gannet: the C++ compiler '$cxx' was not found, so the SIMT emulator (libgannet_simt.so) will not be built; install g++ to build it." >&2
     fi
 }
 

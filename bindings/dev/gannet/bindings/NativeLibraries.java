@@ -12,11 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 public final class NativeLibraries {
     /** Where a library was found, for `gannet info` and error messages. */
     public record Loaded(String name, Path path, String origin, SymbolLookup lookup) {}
+
+    /** A data file of the native build (the kernels fatbin, the ptxas report) and where it came from. */
+    public record Resource(String file, byte[] bytes, String origin) {}
 
     public static final String DIR_PROPERTY = "gannet.native.dir";
     private static final String RESOURCE_DIR = "/dev/gannet/native/linux-x86_64/";
@@ -59,6 +63,33 @@ public final class NativeLibraries {
         throw new NativeLibraryException(
                 file + " was not found; looked in: " + tried + ". Build it with `./gannet` (or `./mvnw package`) or point -D"
                         + DIR_PROPERTY + " at the folder that holds it.");
+    }
+
+    /**
+     * A data file of the native build, found like the libraries: in the folder named by
+     * -Dgannet.native.dir or its parent (the build keeps libraries in lib/ and reports beside it),
+     * then bundled in the jar. Empty when neither has it (for instance a build without nvcc).
+     */
+    public static Optional<Resource> resource(String file) {
+        String dir = System.getProperty(DIR_PROPERTY);
+        if (dir != null && !dir.isBlank()) {
+            Path d = Path.of(dir).toAbsolutePath();
+            for (Path p : new Path[] {d.resolve(file), d.getParent() == null ? null : d.getParent().resolve(file)}) {
+                if (p != null && Files.isRegularFile(p)) {
+                    try {
+                        return Optional.of(new Resource(file, Files.readAllBytes(p), p + " (-D" + DIR_PROPERTY + ")"));
+                    } catch (IOException e) {
+                        throw new NativeLibraryException("could not read " + p + ": " + e.getMessage());
+                    }
+                }
+            }
+        }
+        try (InputStream in = NativeLibraries.class.getResourceAsStream(RESOURCE_DIR + file)) {
+            if (in == null) return Optional.empty();
+            return Optional.of(new Resource(file, in.readAllBytes(), "bundled in the jar"));
+        } catch (IOException e) {
+            throw new NativeLibraryException("could not read the bundled " + file + ": " + e.getMessage());
+        }
     }
 
     private static Loaded open(String name, Path p, String origin) {

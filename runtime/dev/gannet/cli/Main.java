@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "gannet", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Native-kernel engine for generative image models.",
-        subcommands = {InfoCommand.class, SelfTestCommand.class, HelpCommand.class})
+        subcommands = {InfoCommand.class, SelfTestCommand.class, PlanCommand.class, HelpCommand.class})
 public final class Main implements Callable<Integer> {
     /** Exit code of a run whose checks found failures (selftest). */
     static final int EXIT_FAILED = 1;
@@ -55,7 +55,7 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        err.println("gannet: name a command (info, selftest); see 'gannet --help'.");
+        err.println("gannet: name a command (info, selftest, plan); see 'gannet --help'.");
         return EXIT_ERROR;
     }
 

@@ -66,7 +66,12 @@ public final class GraphBuilder {
         nextValueId = g.nextValueId();
     }
 
-    /** The name of the next node added (a layer's name in the source model, say). */
+    /**
+     * The name of the next node added (a layer's name in the source model, say). Next means next:
+     * in {@code b.named("c").conv2d(x, b.relu(w), ...)} the relu, made while evaluating the
+     * arguments, would take it, so make argument values first. Parameter slots and inputs made
+     * meanwhile do not take it.
+     */
     public GraphBuilder named(String nodeName) {
         if (nodeName == null || nodeName.isEmpty()) throw invalid("a node name must not be empty");
         pendingName = nodeName;
@@ -460,7 +465,9 @@ public final class GraphBuilder {
     }
 
     private String autoName(Op op) {
-        String base = op.kind().replaceAll("[^A-Za-z0-9_]", "_");
+        String kind = op.kind();
+        int paren = kind.indexOf('(');
+        String base = (paren < 0 ? kind : kind.substring(0, paren)).replaceAll("[^A-Za-z0-9_]", "_");
         while (true) {
             int i = counters.merge(base, 1, Integer::sum);
             String n = base + "_" + i;

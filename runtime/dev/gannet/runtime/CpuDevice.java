@@ -130,14 +130,8 @@ public final class CpuDevice implements Device {
 
     @Override
     public Support supports(String op, DType dtype, String variant) {
-        OpInfo info;
-        try {
-            info = Ops.get(op);
-        } catch (GannetException e) {
-            return Support.no("unknown op " + op);
-        }
-        if (!info.dtypes().contains(dtype)) return Support.no(op + " has no " + dtype + " form");
-        if (!info.variants().contains(variant)) return Support.no(op + " has no variant " + variant);
+        Support declared = Ops.declared(op, dtype, variant);
+        if (!declared.supported()) return declared;
         if (GkCpu.op(op).isEmpty()) return Support.no("gk_cpu_" + op + " is not in " + GkCpu.library().path());
         return Support.YES;
     }

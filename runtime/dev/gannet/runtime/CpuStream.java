@@ -17,6 +17,8 @@ final class CpuStream implements Stream {
     private final ExecutorService worker;
     private volatile GannetException failure;
     private boolean closed;
+    /** The launches of a capture in progress (Stream.capture), or null. */
+    private CpuGraph capturing;
 
     CpuStream(CpuDevice device, String name) {
         this.device = device;
@@ -40,16 +42,13 @@ final class CpuStream implements Stream {
 
     void enqueue(KernelLaunch launch, MethodHandle h) {
         checkOpen();
-        int retained = 0;
-        try {
-            for (Tensor t : launch.tensors()) {
-                t.buffer().retain();
-                retained++;
+        synchronized (this) {
+            if (capturing != null) {
+                capturing.add(launch);
+                return;
             }
-        } catch (IllegalStateException e) {
-            for (int i = 0; i < retained; i++) launch.tensors().get(i).buffer().unretain();
-            throw new IllegalStateException(launch.description() + ": " + e.getMessage(), e);
         }
+        DeviceBuffer.retainAll(launch.tensors(), launch.description());
         worker.execute(() -> {
             try {
                 if (failure != null) return;
@@ -61,7 +60,7 @@ final class CpuStream implements Stream {
             } catch (RuntimeException e) {
                 failure = new GannetException(ErrorCode.INTERNAL, launch.description() + ": " + e, e);
             } finally {
-                for (Tensor t : launch.tensors()) t.buffer().unretain();
+                DeviceBuffer.unretainAll(launch.tensors());
             }
         });
     }
@@ -69,6 +68,7 @@ final class CpuStream implements Stream {
     @Override
     public void synchronize() {
         if (isClosed()) return;
+        notCapturing("synchronize");
         await(worker.submit(() -> {}));
         GannetException f = failure;
         if (f != null) {
@@ -95,6 +95,7 @@ final class CpuStream implements Stream {
     @Override
     public Event record() {
         checkOpen();
+        notCapturing("record an event");
         CpuEvent e = new CpuEvent();
         worker.execute(e::reach);
         return e;
@@ -103,10 +104,41 @@ final class CpuStream implements Stream {
     @Override
     public void waitFor(Event event) {
         checkOpen();
+        notCapturing("wait for an event");
         if (!(event instanceof CpuEvent ce)) {
             throw new GannetException(ErrorCode.INVALID_ARGUMENT, "event of another device kind");
         }
         worker.execute(ce::synchronize);
+    }
+
+    @Override
+    public DeviceGraph capture(Runnable body) {
+        checkOpen();
+        CpuGraph graph = new CpuGraph(device);
+        synchronized (this) {
+            if (capturing != null) {
+                throw new GannetException(ErrorCode.INVALID_ARGUMENT, "cpu stream '" + name + "' is already capturing");
+            }
+            capturing = graph;
+        }
+        boolean ok = false;
+        try {
+            body.run();
+            ok = true;
+        } finally {
+            synchronized (this) {
+                capturing = null;
+            }
+            if (!ok) graph.close();
+        }
+        return graph;
+    }
+
+    private synchronized void notCapturing(String what) {
+        if (capturing != null) {
+            throw new GannetException(ErrorCode.INVALID_ARGUMENT,
+                    "cpu stream '" + name + "' is capturing: cannot " + what + " until the capture ends");
+        }
     }
 
     private synchronized boolean isClosed() {

@@ -57,6 +57,27 @@ public final class DeviceBuffer {
         inflight++;
     }
 
+    /**
+     * Retains the buffers of every tensor a queued launch touches, all or none: if one belongs to a
+     * closed arena, the ones already retained are released and the error names {@code what}.
+     */
+    static void retainAll(java.util.List<Tensor> tensors, String what) {
+        int retained = 0;
+        try {
+            for (Tensor t : tensors) {
+                t.buffer().retain();
+                retained++;
+            }
+        } catch (IllegalStateException e) {
+            for (int i = 0; i < retained; i++) tensors.get(i).buffer().unretain();
+            throw new IllegalStateException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    static void unretainAll(java.util.List<Tensor> tensors) {
+        for (Tensor t : tensors) t.buffer().unretain();
+    }
+
     public void unretain() {
         boolean free;
         synchronized (this) {

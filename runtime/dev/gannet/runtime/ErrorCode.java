@@ -17,7 +17,9 @@ public enum ErrorCode {
     /** A model, weights or image file is malformed. */
     FORMAT(-3),
     /** Reading or writing a file failed. */
-    IO(-4);
+    IO(-4),
+    /** The CUDA driver (or the SIMT emulator) reported an error, for example a failed kernel. */
+    CUDA(-5);
 
     private final int status;
 
@@ -33,5 +35,21 @@ public enum ErrorCode {
     public static ErrorCode fromStatus(int status) {
         for (ErrorCode c : values()) if (c.status == status && status > 0) return c;
         return INTERNAL;
+    }
+
+    /**
+     * The code of a CUresult: out of memory and "not supported" keep their meaning, a driver or GPU
+     * that cannot serve (no device, stub library, driver too old, no kernel image for this GPU) is
+     * DEVICE_UNAVAILABLE, everything else CUDA.
+     */
+    public static ErrorCode fromCudaResult(int result) {
+        return switch (result) {
+            case 2 -> OUT_OF_MEMORY;                      // CUDA_ERROR_OUT_OF_MEMORY
+            case 801 -> UNSUPPORTED;                      // CUDA_ERROR_NOT_SUPPORTED
+            case 3, 4, 34, 100, 101, 209, 222, 803, 804 -> DEVICE_UNAVAILABLE; // not initialized, deinitialized,
+            // stub library, no device, invalid device, no binary for GPU, unsupported PTX version,
+            // system driver mismatch, compat not supported
+            default -> CUDA;
+        };
     }
 }

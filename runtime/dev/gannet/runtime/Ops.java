@@ -24,6 +24,15 @@ public final class Ops {
             new OpInfo("cast", List.of(DType.F32, DType.F16, DType.U8, DType.I32), List.of("to-f32", "to-f16", "to-u8")),
             new OpInfo("reduce", FLOAT, List.of("mean-all", "mean-channel", "mse", "l1")));
 
+    /** Whether (op, dtype, variant) is a declared form, with the reason when it is not; devices start here. */
+    public static Support declared(String op, DType dtype, String variant) {
+        OpInfo info = ALL.stream().filter(o -> o.name().equals(op)).findFirst().orElse(null);
+        if (info == null) return Support.no("unknown op " + op);
+        if (!info.dtypes().contains(dtype)) return Support.no(op + " has no " + dtype + " form");
+        if (!info.variants().contains(variant)) return Support.no(op + " has no variant " + variant);
+        return Support.YES;
+    }
+
     public static OpInfo get(String name) {
         for (OpInfo o : ALL) if (o.name().equals(name)) return o;
         throw new GannetException(ErrorCode.INVALID_ARGUMENT, "unknown op '" + name + "'");

@@ -17,6 +17,15 @@ public interface Stream extends AutoCloseable {
     /** Makes later work on this stream wait for the event. */
     void waitFor(Event event);
 
+    /**
+     * Runs {@code body} with this stream capturing instead of running: the kernel launches the body
+     * issues on this stream are recorded into a graph that {@link DeviceGraph#replay} runs again. Only
+     * launches may be issued on the stream while capturing (synchronize, record and waitFor throw), and
+     * nothing that synchronizes the device (host copies, allocations on cuda). If the body throws, the
+     * capture is discarded and the exception rethrown.
+     */
+    DeviceGraph capture(Runnable body);
+
     @Override
     void close();
 }

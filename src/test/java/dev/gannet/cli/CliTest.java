@@ -11,7 +11,10 @@ import java.io.StringWriter;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.gannet.models.formats.TfjsTestModels;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CliTest {
     private static final Pattern SUMMARY = Pattern.compile("(\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?");
@@ -125,6 +128,47 @@ class CliTest {
         Run r = gannet("selftest", "--device", "gpu", "--debug");
         assertThat(r.code()).isEqualTo(Main.EXIT_ERROR);
         assertThat(r.err()).startsWith("gannet: ").contains("\tat dev.gannet.runtime.Devices.open");
+    }
+
+    private static final Pattern LAUNCHES = Pattern.compile("launches: (\\d+), graph nodes: (\\d+)");
+    private static final Pattern ARENA = Pattern.compile("arena bytes: planned (\\d+), naive (\\d+)");
+
+    private static long[] totals(Run r) {
+        List<String> lines = r.outLines();
+        Matcher l = LAUNCHES.matcher(lines.get(lines.size() - 2)), a = ARENA.matcher(lines.get(lines.size() - 1));
+        assertThat(l.matches() && a.matches()).as(r.out()).isTrue();
+        return new long[] {Long.parseLong(l.group(1)), Long.parseLong(l.group(2)), Long.parseLong(a.group(1)),
+                Long.parseLong(a.group(2))};
+    }
+
+    @Test
+    void planPrintsTheLaunchListAndTheTotals(@TempDir Path dir) {
+        TfjsTestModels.writeRrdn(dir, 2);
+        Run fused = gannet("plan", "--model-dir", dir.toString(), "--scale", "2", "--size", "9x7");
+        assertThat(fused.code()).as(fused.err()).isZero();
+        assertThat(fused.out()).contains("conv2d", "pixel_shuffle", "fused: multiply_beta", "1x7x9x3");
+        long[] t = totals(fused);
+        assertThat(t[0]).isLessThan(t[1]);
+        assertThat(t[2]).isLessThan(t[3]);
+        Run unfused = gannet("plan", "--model-dir", dir.toString(), "--scale", "2", "--size", "9x7", "--no-fuse");
+        long[] u = totals(unfused);
+        assertThat(u[0]).isGreaterThanOrEqualTo(u[1]);
+        assertThat(u[2]).isEqualTo(u[3]);
+        Run half = gannet("plan", "--model-dir", dir.toString(), "--scale", "2", "--size", "9x7", "--precision", "fp16");
+        assertThat(half.out()).contains("f32->f16", "f16->f32");
+    }
+
+    @Test
+    void planErrorsAreOneLine(@TempDir Path dir) {
+        TfjsTestModels.writeRrdn(dir, 2);
+        assertOneLineError(gannet("plan", "--model", "no-such-model"), "unknown model 'no-such-model'", "--model-dir");
+        assertOneLineError(gannet("plan", "--model-dir", dir.toString(), "--scale", "3"), "not a 3x upscale");
+        assertOneLineError(gannet("plan", "--model-dir", dir.toString(), "--scale", "2", "--size", "9by7"),
+                "--size '9by7'");
+        assertOneLineError(gannet("plan", "--model-dir", dir.toString(), "--precision", "fp8"), "fp8");
+        assertOneLineError(gannet("plan", "--model-dir", dir.resolve("absent").toString()), "no model for scale 4");
+        assertOneLineError(gannet("plan", "--model", "x", "--model-dir", dir.toString()), "mutually exclusive");
+        assertOneLineError(gannet("plan"), "--model");
     }
 
     @Test

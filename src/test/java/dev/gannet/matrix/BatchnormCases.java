@@ -1,7 +1,9 @@
 // batchnorm cases: inference and training in F32 and F16, every activation, odd sizes, 1x1 images
 // with batch > 1, channels 1/3/17/24/64/70, channel slices, in-place, gamma/beta present or not, a
 // large mean offset (1000 + noise: catches E[x²]-E[x]² cancellation) also with spatial structure,
-// and, after training, the running statistics and the saved batch statistics against the reference.
+// and, after training, the running statistics and the saved batch statistics against the reference;
+// 16-byte aligned slices (the CUDA vector kernels), one of them with enough pixels per channel that
+// the CUDA plan splits the training statistics over several blocks.
 package dev.gannet.matrix;
 
 import dev.gannet.ops.Activation;
@@ -17,12 +19,18 @@ import java.util.List;
 public final class BatchnormCases {
     private BatchnormCases() {}
 
-    /** One configuration; slice puts x and y in wider buffers, inPlace makes y = x. */
+    /** One configuration; slice puts x and y in wider buffers (aligned: AlignedViews), inPlace makes y = x. */
     record Cfg(Shape shape, Activation act, boolean slice, boolean inPlace, Values values, boolean gamma,
-               boolean beta, boolean save, float eps) {
+               boolean beta, boolean save, float eps, boolean aligned) {
+        Cfg(Shape shape, Activation act, boolean slice, boolean inPlace, Values values, boolean gamma, boolean beta,
+            boolean save, float eps) {
+            this(shape, act, slice, inPlace, values, gamma, beta, save, eps, false);
+        }
+
         String desc() {
-            return shape + " " + act + (slice ? " slices" : "") + (inPlace ? " in-place" : "") + " " + values
-                    + (gamma ? " gamma" : "") + (beta ? " beta" : "") + (save ? "" : " no-save") + " eps " + eps;
+            return shape + " " + act + (slice ? " slices" : "") + (aligned ? " aligned" : "")
+                    + (inPlace ? " in-place" : "") + " " + values + (gamma ? " gamma" : "") + (beta ? " beta" : "")
+                    + (save ? "" : " no-save") + " eps " + eps;
         }
     }
 
@@ -51,7 +59,14 @@ public final class BatchnormCases {
             new Cfg(new Shape(2, 6, 40, 24), Activation.NONE, false, false, Values.STRUCTURED, true, true, true, 1e-5f),
             // several statistics blocks whose borders fall inside rows, 8-channel groups plus a tail
             new Cfg(new Shape(3, 23, 37, 70), Activation.leaky(0.1f), false, false, Values.CENTERED, true, true, true,
-                    1e-5f));
+                    1e-5f),
+            // aligned views: vector kernels; 2560 pixels of 16 channels split the CUDA statistics
+            new Cfg(new Shape(2, 5, 6, 16), Activation.leaky(0.2f), false, false, Values.CENTERED, true, true, true,
+                    1e-5f, true),
+            new Cfg(new Shape(2, 4, 5, 16), Activation.RELU, false, true, Values.OFFSET, true, false, true, 1e-5f,
+                    true),
+            new Cfg(new Shape(2, 32, 40, 16), Activation.NONE, false, false, Values.OFFSET, true, true, true, 1e-5f,
+                    true));
 
     public static List<OpCase> cases() {
         List<OpCase> l = new ArrayList<>();
@@ -88,15 +103,8 @@ public final class BatchnormCases {
         Shape xs = cfg.shape();
         int c = xs.c();
         float[] xv = values(h, xs, dt, cfg.values());
-        Tensor x, y;
-        if (cfg.inPlace()) {
-            x = cfg.slice() ? h.output(dt, xs, 3, 2) : h.output(dt, xs);
-            x.copyFrom(xv);
-            y = x;
-        } else {
-            x = cfg.slice() ? h.input(dt, xs, xv, 2, 3) : h.input(dt, xs, xv);
-            y = cfg.slice() ? h.output(dt, xs, 1, 4) : h.output(dt, xs);
-        }
+        Tensor[] xy = inputOutput(h, dt, xs, xv, cfg.slice(), cfg.inPlace(), cfg.aligned());
+        Tensor x = xy[0], y = xy[1];
         float[] gv = h.random(c, -1.5, 1.5), bv = h.random(c, -0.5, 0.5);
         // inference with an offset: running statistics that match the data, as after training
         double center = cfg.values() == Values.CENTERED ? 0 : 1000;
@@ -142,6 +150,19 @@ public final class BatchnormCases {
                     Tolerance.EXACT)));
         }
         return all(results);
+    }
+
+    /** {x, y} holding xv: dense, channel slices or aligned slices; y == x when in place. */
+    static Tensor[] inputOutput(Harness h, DType dt, Shape xs, float[] xv, boolean slice, boolean inPlace,
+                                boolean aligned) {
+        if (inPlace) {
+            Tensor x = aligned ? AlignedViews.output(h, dt, xs) : slice ? h.output(dt, xs, 3, 2) : h.output(dt, xs);
+            x.copyFrom(xv);
+            return new Tensor[] {x, x};
+        }
+        if (aligned) return new Tensor[] {AlignedViews.input(h, dt, xs, xv), AlignedViews.output(h, dt, xs)};
+        return new Tensor[] {slice ? h.input(dt, xs, xv, 2, 3) : h.input(dt, xs, xv),
+                slice ? h.output(dt, xs, 1, 4) : h.output(dt, xs)};
     }
 
     static HostTensor vector(double[] v) {

@@ -3,6 +3,7 @@
 // RGB, over batch), channel slices, odd sizes and a shape big enough for the parallel path. U8
 // outputs compare exactly; random inputs whose result lies near a .5 tie are redrawn so that fp32
 // rounding in the kernel cannot flip them, while the ties case checks half-away-from-zero itself.
+// Dense 16-byte aligned x and y (flat) run the CUDA vector kernels, rows of w·C elements with tails.
 package dev.gannet.matrix;
 
 import dev.gannet.ops.Cast;
@@ -24,7 +25,18 @@ public final class CastCases {
      * invStd are per-channel of ys (null: absent); slices puts x and y inside wider buffers.
      */
     record Spec(DType from, DType to, Shape ys, Shape xs, double lo, double hi, float scale, float offset,
-                float[] mean, float[] invStd, boolean slices, boolean preBroadcast) {}
+                float[] mean, float[] invStd, boolean slices, boolean preBroadcast, boolean flat) {
+        Spec(DType from, DType to, Shape ys, Shape xs, double lo, double hi, float scale, float offset, float[] mean,
+             float[] invStd, boolean slices, boolean preBroadcast) {
+            this(from, to, ys, xs, lo, hi, scale, offset, mean, invStd, slices, preBroadcast, false);
+        }
+    }
+
+    /** x and y dense with aligned starts (AlignedViews.denseInput / denseOutput). */
+    private static Spec flat(DType from, DType to, Shape ys, double lo, double hi, float scale, float offset,
+                             float[] mean, float[] invStd) {
+        return new Spec(from, to, ys, ys, lo, hi, scale, offset, mean, invStd, false, false, true);
+    }
 
     private static Shape s(int n, int h, int w, int c) {
         return new Shape(n, h, w, c);
@@ -91,7 +103,16 @@ public final class CastCases {
                 // I32 sources
                 affine(i32, f32, s(1, 7, 13, 3), -100000, 100000, 0.5f, 3, null, null, false),
                 affine(i32, f16, s(1, 5, 7, 17), -1000, 1000, 0.01f, 0, null, null, false),
-                plain(i32, u8, s(1, 5, 7, 17), -50, 300, true));
+                plain(i32, u8, s(1, 5, 7, 17), -50, 300, true),
+                // aligned dense x and y: vector kernels, runs of 189, 90, 75 elements end in tails
+                flat(u8, f32, s(1, 7, 9, 3), 0, 256, 1 / 255f, 0, IMAGENET_MEAN, IMAGENET_INV_STD),
+                flat(f32, u8, s(1, 5, 6, 3), -1.2, 1.2, 1, 0, tanhMean, tanhInv),
+                flat(f16, f32, s(1, 4, 4, 8), -60000, 60000, 1, 0, null, null),
+                flat(i32, f16, s(1, 3, 5, 5), -1000, 1000, 0.01f, 0.5f, null, null),
+                flat(f16, u8, s(2, 3, 3, 4), -1.1, 1.1, 127.5f, 127.5f, null, null),
+                flat(u8, u8, s(1, 5, 7, 3), 0, 256, -1, 255, null, null),
+                flat(f32, f16, s(1, 3, 4, 16), -4, 4, 0.5f, 0.25f, perChannel(16, 0.1, 0.3), perChannel(16, 2, 0.25)),
+                flat(i32, f32, s(1, 2, 3, 8), -100000, 100000, 1, 0, null, null));
         List<OpCase> l = new ArrayList<>();
         for (Spec sp : specs) l.add(spec(sp));
         l.add(ties(DType.F32, 1));
@@ -107,6 +128,7 @@ public final class CastCases {
         if (sp.mean() != null) b.append(" mean");
         if (sp.invStd() != null) b.append(" inv_std");
         if (sp.slices()) b.append(" slices");
+        if (sp.flat()) b.append(" aligned");
         return b.toString();
     }
 
@@ -114,9 +136,12 @@ public final class CastCases {
         return new OpCase(Cast.OP, sp.from(), Cast.variant(sp.to()), describe(sp), h -> {
             float[] xv = h.random(sp.xs(), sp.lo(), sp.hi(), sp.from());
             if (sp.to() == DType.U8) avoidTies(h, sp, xv);
-            Tensor x = sp.slices() ? h.input(sp.from(), sp.xs(), xv, 2, 1) : h.input(sp.from(), sp.xs(), xv);
+            Tensor x = sp.flat() ? AlignedViews.denseInput(h, sp.from(), sp.xs(), xv)
+                    : sp.slices() ? h.input(sp.from(), sp.xs(), xv, 2, 1) : h.input(sp.from(), sp.xs(), xv);
             if (sp.preBroadcast()) x = x.broadcastTo(sp.ys());
-            Tensor y = sp.slices() ? h.output(sp.to(), sp.ys(), 1, 3) : h.output(sp.to(), sp.ys());
+            Tensor[] yv = sp.flat() ? AlignedViews.denseOutput(h, sp.to(), sp.ys())
+                    : new Tensor[] {sp.slices() ? h.output(sp.to(), sp.ys(), 1, 3) : h.output(sp.to(), sp.ys())};
+            Tensor y = yv[0];
             Tensor mean = sp.mean() == null ? null : h.vector(sp.mean());
             Tensor inv = sp.invStd() == null ? null : h.vector(sp.invStd());
             boolean plain = sp.scale() == 1 && sp.offset() == 0 && mean == null && inv == null;
@@ -128,7 +153,7 @@ public final class CastCases {
             // the fp32 arithmetic's rounding
             Tolerance tol = sp.to() == DType.U8 || (plain && sp.from() != DType.I32) ? Tolerance.EXACT
                     : Tolerance.of(sp.to(), 1);
-            return h.compare(ref, y, tol);
+            return sp.flat() ? h.compare(AlignedViews.flat(ref), yv[1], tol) : h.compare(ref, y, tol);
         });
     }
 

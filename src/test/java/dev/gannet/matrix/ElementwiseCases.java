@@ -1,6 +1,8 @@
 // elementwise cases: every sub-op and activation, broadcasts over channels, batch, space and to a
 // scalar, in-place use (y == a, y == b), channel-slice views, an F32 b on F16 activations, NaN and
-// infinities through clamp, odd sizes and one shape big enough for the parallel, chunked path.
+// infinities through clamp, odd sizes and one shape big enough for the parallel, chunked path; and
+// 16-byte aligned views (the CUDA vector kernels): aligned channel slices, and dense aligned tensors
+// whose dims merge into one long run (whole vectors plus a tail), in place too.
 package dev.gannet.matrix;
 
 import dev.gannet.ops.Activation;
@@ -17,8 +19,12 @@ import java.util.List;
 public final class ElementwiseCases {
     private ElementwiseCases() {}
 
-    /** How the tensors are laid out: dense, channel slices of wider buffers, in place, pre-broadcast b. */
-    enum Layout { DENSE, SLICES, IN_PLACE_A, IN_PLACE_B, PRE_BROADCAST }
+    /**
+     * How the tensors are laid out: dense, channel slices of wider buffers, in place, pre-broadcast b;
+     * aligned channel slices, dense aligned views (FLAT; b dense aligned too unless it is one value),
+     * and FLAT in place (y == a).
+     */
+    enum Layout { DENSE, SLICES, IN_PLACE_A, IN_PLACE_B, PRE_BROADCAST, ALIGNED, FLAT, FLAT_IN_PLACE }
 
     record Spec(Kind kind, Shape ys, Shape as, Shape bs, DType bdt, Layout layout, Activation act, float sa,
                 float sb, float lo, float hi, double range) {}
@@ -76,7 +82,18 @@ public final class ElementwiseCases {
                             Activation.NONE, 0, 0, -0.01f, 0.01f, 0.05),
                     new Spec(Kind.CLAMP, s(1, 5, 3, 17), s(1, 5, 3, 1), null, null, Layout.SLICES, Activation.NONE,
                             0, 0, 0, 6, 9)));
+            specs.addAll(List.of(
+                    binary(Kind.ADD, s(2, 3, 4, 16), s(1, 1, 1, 16), Layout.ALIGNED, Activation.RELU, 1, 1),
+                    binary(Kind.ADD, s(1, 5, 7, 12), s(1, 5, 7, 12), Layout.FLAT, Activation.NONE, 1, -0.5f),
+                    binary(Kind.MUL, s(1, 4, 6, 16), s(1, 1, 1, 1), Layout.FLAT, Activation.SIGMOID, 1.5f, 0),
+                    binary(Kind.MUL, s(2, 3, 3, 12), s(2, 3, 3, 12), Layout.ALIGNED, Activation.NONE, 1, 0),
+                    new Spec(Kind.AFFINE, s(1, 3, 5, 16), s(1, 3, 5, 16), null, null, Layout.FLAT_IN_PLACE,
+                            Activation.TANH, 0.5f, 0.25f, 0, 0, 4),
+                    new Spec(Kind.CLAMP, s(2, 3, 3, 12), s(2, 3, 3, 12), null, null, Layout.ALIGNED, Activation.NONE,
+                            0, 0, -0.5f, 0.75f, 2)));
             if (dt == DType.F16) {
+                specs.add(new Spec(Kind.ADD, s(2, 3, 4, 16), s(2, 3, 4, 16), s(1, 1, 1, 16), DType.F32, Layout.ALIGNED,
+                        Activation.leaky(0.2f), 1, 1, 0, 0, 2));
                 specs.add(new Spec(Kind.ADD, s(2, 5, 7, 64), s(2, 5, 7, 64), s(1, 1, 1, 64), DType.F32, Layout.DENSE,
                         Activation.RELU, 1, 1, 0, 0, 2));
                 specs.add(new Spec(Kind.MUL, s(2, 3, 5, 17), s(2, 3, 5, 17), s(2, 3, 5, 1), DType.F32,
@@ -97,9 +114,28 @@ public final class ElementwiseCases {
             float[] av = h.random(sp.as(), -sp.range(), sp.range(), dt);
             float[] bv = sp.bs() == null ? null : h.random(sp.bs(), -sp.range(), sp.range(), bdt);
             boolean slices = sp.layout() == Layout.SLICES;
-            Tensor y = slices ? h.output(dt, sp.ys(), 3, 2) : h.output(dt, sp.ys());
+            boolean flat = sp.layout() == Layout.FLAT || sp.layout() == Layout.FLAT_IN_PLACE;
+            // yRead: the view compared with the reference (a FLAT output's registered 1x1x1xN view)
+            Tensor[] yv = flat ? AlignedViews.denseOutput(h, dt, sp.ys())
+                    : sp.layout() == Layout.ALIGNED ? new Tensor[] {AlignedViews.output(h, dt, sp.ys()), null}
+                    : new Tensor[] {slices ? h.output(dt, sp.ys(), 3, 2) : h.output(dt, sp.ys()), null};
+            Tensor y = yv[0], yRead = flat ? yv[1] : y;
             Tensor a, b = null;
             switch (sp.layout()) {
+                case ALIGNED -> {
+                    a = AlignedViews.input(h, dt, sp.as(), av);
+                    if (bv != null) b = AlignedViews.input(h, bdt, sp.bs(), bv);
+                }
+                case FLAT -> {
+                    a = AlignedViews.denseInput(h, dt, sp.as(), av);
+                    if (bv != null) {
+                        b = sp.bs().numel() == 1 ? h.input(bdt, sp.bs(), bv) : AlignedViews.denseInput(h, bdt, sp.bs(), bv);
+                    }
+                }
+                case FLAT_IN_PLACE -> {
+                    y.copyFrom(av);
+                    a = y;
+                }
                 case IN_PLACE_A -> {
                     y.copyFrom(av);
                     a = y;
@@ -144,7 +180,8 @@ public final class ElementwiseCases {
                     yield RefOpsElementwise.stored(RefOpsElementwise.clamp(ha, sp.ys(), sp.lo(), sp.hi()), dt);
                 }
             };
-            return h.compare(ref, y, sp.kind() == Kind.CLAMP ? Tolerance.EXACT : Tolerance.of(dt, 1));
+            Tolerance tol = sp.kind() == Kind.CLAMP ? Tolerance.EXACT : Tolerance.of(dt, 1);
+            return flat ? h.compare(AlignedViews.flat(ref), yRead, tol) : h.compare(ref, y, tol);
         });
     }
 

@@ -26,13 +26,20 @@ public final class Harness implements AutoCloseable {
     private final DeviceArena arena;
     private final Random random;
     private final List<Guarded> outputs = new ArrayList<>();
+    /** Every output read, in order, when the caller records them (the SIMT schedule check); else null. */
+    private final List<float[]> reads;
 
     private record Guarded(Tensor view, Tensor whole, float sentinel) {}
 
     public Harness(Device device, long seed) {
+        this(device, seed, null);
+    }
+
+    Harness(Device device, long seed, List<float[]> reads) {
         this.device = device;
         this.arena = device.newArena("op-matrix");
         this.random = new Random(seed);
+        this.reads = reads;
     }
 
     public Device device() {
@@ -135,6 +142,7 @@ public final class Harness implements AutoCloseable {
     /** Reads an output after the device finished, failing if anything outside its view changed. */
     public float[] read(Tensor y) {
         float[] v = y.toFloatArray();
+        if (reads != null) reads.add(v.clone());
         for (Guarded g : outputs) {
             if (g.view() != y) continue;
             float[] all = g.whole().toFloatArray();

@@ -1,7 +1,8 @@
 // instancenorm cases: affine and plain in F32 and F16, every activation, odd sizes, 1x1 images
 // (the output is then act(beta), or act(0) when plain), channels 1/3/17/64/70, batch 1-4, channel
 // slices, in-place, a large mean offset (1000 + noise) also with spatial structure, and images big
-// enough to split their statistics into blocks.
+// enough to split their statistics into blocks; 16-byte aligned slices (the CUDA vector kernels), one
+// of them with enough pixels per image that the CUDA plan splits the statistics over several blocks.
 package dev.gannet.matrix;
 
 import dev.gannet.ops.Activation;
@@ -17,10 +18,14 @@ public final class InstancenormCases {
     private InstancenormCases() {}
 
     record Cfg(Shape shape, Activation act, boolean slice, boolean inPlace, BatchnormCases.Values values,
-               float eps) {
+               float eps, boolean aligned) {
+        Cfg(Shape shape, Activation act, boolean slice, boolean inPlace, BatchnormCases.Values values, float eps) {
+            this(shape, act, slice, inPlace, values, eps, false);
+        }
+
         String desc() {
-            return shape + " " + act + (slice ? " slices" : "") + (inPlace ? " in-place" : "") + " " + values
-                    + " eps " + eps;
+            return shape + " " + act + (slice ? " slices" : "") + (aligned ? " aligned" : "")
+                    + (inPlace ? " in-place" : "") + " " + values + " eps " + eps;
         }
     }
 
@@ -36,7 +41,11 @@ public final class InstancenormCases {
             new Cfg(new Shape(2, 8, 9, 17), Activation.leaky(0.1f), true, true, OFFSET, 1e-5f),
             new Cfg(new Shape(2, 12, 40, 19), Activation.NONE, false, false, BatchnormCases.Values.STRUCTURED, 1e-5f),
             // several statistics blocks per image whose borders fall inside rows, plus a channel tail
-            new Cfg(new Shape(2, 41, 47, 70), Activation.leaky(0.2f), false, false, CENTERED, 1e-5f));
+            new Cfg(new Shape(2, 41, 47, 70), Activation.leaky(0.2f), false, false, CENTERED, 1e-5f),
+            // aligned views: vector kernels; 48x48 images of 16 channels split the CUDA statistics
+            new Cfg(new Shape(2, 5, 6, 16), Activation.RELU, false, false, CENTERED, 1e-5f, true),
+            new Cfg(new Shape(2, 3, 4, 12), Activation.TANH, false, true, OFFSET, 1e-5f, true),
+            new Cfg(new Shape(1, 48, 48, 16), Activation.NONE, false, false, OFFSET, 1e-5f, true));
 
     public static List<OpCase> cases() {
         List<OpCase> l = new ArrayList<>();
@@ -55,15 +64,8 @@ public final class InstancenormCases {
         Shape xs = cfg.shape();
         int c = xs.c();
         float[] xv = BatchnormCases.values(h, xs, dt, cfg.values());
-        Tensor x, y;
-        if (cfg.inPlace()) {
-            x = cfg.slice() ? h.output(dt, xs, 3, 2) : h.output(dt, xs);
-            x.copyFrom(xv);
-            y = x;
-        } else {
-            x = cfg.slice() ? h.input(dt, xs, xv, 2, 3) : h.input(dt, xs, xv);
-            y = cfg.slice() ? h.output(dt, xs, 1, 4) : h.output(dt, xs);
-        }
+        Tensor[] xy = BatchnormCases.inputOutput(h, dt, xs, xv, cfg.slice(), cfg.inPlace(), cfg.aligned());
+        Tensor x = xy[0], y = xy[1];
         float[] gv = h.random(c, -1.5, 1.5), bv = h.random(c, -0.5, 0.5);
         Tensor gamma = affine ? h.vector(gv) : null, beta = affine ? h.vector(bv) : null;
         InstanceNorm.launch(h.stream(), x, y, gamma, beta, cfg.eps(), cfg.act());

@@ -27,9 +27,14 @@ public record OpCase(String op, DType dtype, String variant, String desc, Body b
 
     /** Runs the case on a device, reporting unsupported variants as skipped. */
     public Result run(Device device, long seed) {
+        return run(device, seed, null);
+    }
+
+    /** As {@link #run(Device, long)}, appending every output the case reads to {@code reads} if not null. */
+    public Result run(Device device, long seed, java.util.List<float[]> reads) {
         var support = device.supports(op, dtype, variant);
         if (needsSupport && !support.supported()) return new Result.Skipped(support.reason());
-        try (Harness h = new Harness(device, seed ^ name().hashCode())) {
+        try (Harness h = new Harness(device, seed ^ name().hashCode(), reads)) {
             return body.run(h);
         } catch (Exception | AssertionError e) {
             return new Result.Failed(e.toString());

@@ -1,12 +1,15 @@
 // `gannet selftest`: runs the op matrix (DESIGN §8 layer 2) on a device from the command line — on
-// cpu with the AVX2 kernels and/or the portable ones, as OpMatrixTest does — and prints one table
+// cpu with the AVX2 kernels and/or the portable ones, as OpMatrixTest does; on simt under two thread
+// schedules with bitwise identical outputs, as OpMatrixSimtTest does — and prints one table
 // row per op x dtype x variant, the failures with their detail, and the closing line
 // `N passed, M failed` (`, K skipped` when some are). Progress goes to stderr.
 package dev.gannet.matrix;
 
 import dev.gannet.bindings.NativeLibraries;
 import dev.gannet.runtime.CpuDevice;
+import dev.gannet.runtime.CudaDevice;
 import dev.gannet.runtime.Device;
+import dev.gannet.runtime.DeviceKind;
 import dev.gannet.runtime.ErrorCode;
 import dev.gannet.runtime.GannetException;
 import dev.gannet.runtime.Ops;
@@ -113,6 +116,10 @@ public final class SelfTest {
     }
 
     private static List<Pass> passes(Device device, CpuDevice cpu, String isa) {
+        if (device.kind() == DeviceKind.SIMT) {
+            return List.of(new Pass("simt (schedules " + Schedules.DEFAULT.stream().map(Object::toString)
+                    .collect(java.util.stream.Collectors.joining(", ")) + ")", null));
+        }
         if (cpu == null) return List.of(new Pass(device.name(), null));
         return switch (isa) {
             case "avx2" -> List.of(new Pass("cpu/avx2", true));
@@ -142,7 +149,9 @@ public final class SelfTest {
                 opStart = System.nanoTime();
                 opCounts = new Counts();
             }
-            Result r = skipAll != null ? new Result.Skipped(skipAll) : c.run(device, seed);
+            Result r = skipAll != null ? new Result.Skipped(skipAll)
+                    : device.kind() == DeviceKind.SIMT ? Schedules.run(c, (CudaDevice) device, seed, Schedules.DEFAULT)
+                    : c.run(device, seed);
             opCounts.add(r);
             outcomes.add(new Outcome(c, r));
         }

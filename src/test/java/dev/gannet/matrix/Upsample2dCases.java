@@ -1,6 +1,7 @@
 // upsample2d cases: nearest by integer (also asymmetric) factors, bilinear up and down to odd sizes,
 // area down (and mixed up/down) at fractional ratios, channel counts on and off the vector width,
-// batch 2, channel slices in and out.
+// batch 2, channel slices in and out, and 16-byte aligned slices (the CUDA vector kernels; 12
+// channels are whole f32 vectors but not f16 ones).
 package dev.gannet.matrix;
 
 import dev.gannet.ops.Upsample2d;
@@ -17,10 +18,15 @@ public final class Upsample2dCases {
     private Upsample2dCases() {}
 
     /** Input shape, then (factor_h, factor_w) for nearest or (out_h, out_w) otherwise, then slices. */
-    private record Spec(Shape x, int a, int b, boolean slices) {}
+    private record Spec(Shape x, int a, int b, boolean slices, boolean aligned) {}
 
     private static Spec spec(int n, int h, int w, int c, int a, int b, boolean slices) {
-        return new Spec(new Shape(n, h, w, c), a, b, slices);
+        return new Spec(new Shape(n, h, w, c), a, b, slices, false);
+    }
+
+    /** x and y as 16-byte aligned channel slices (AlignedViews). */
+    private static Spec aligned(int n, int h, int w, int c, int a, int b) {
+        return new Spec(new Shape(n, h, w, c), a, b, false, true);
     }
 
     private static final List<Spec> NEAREST = List.of(
@@ -28,7 +34,9 @@ public final class Upsample2dCases {
             spec(1, 7, 13, 17, 3, 3, true),
             spec(1, 1, 1, 64, 2, 3, false),
             spec(2, 3, 5, 1, 1, 1, false),
-            spec(2, 4, 3, 64, 2, 3, true));
+            spec(2, 4, 3, 64, 2, 3, true),
+            aligned(1, 3, 4, 16, 2, 2),
+            aligned(2, 2, 3, 12, 2, 1));
 
     private static final List<Spec> BILINEAR = List.of(
             spec(2, 3, 5, 3, 7, 13, false),
@@ -36,7 +44,9 @@ public final class Upsample2dCases {
             spec(2, 1, 1, 3, 4, 4, false),
             spec(1, 5, 4, 64, 10, 8, false),
             spec(2, 7, 13, 1, 14, 6, false),
-            spec(1, 3, 5, 17, 7, 13, true));
+            spec(1, 3, 5, 17, 7, 13, true),
+            aligned(1, 4, 5, 16, 7, 9),
+            aligned(1, 3, 3, 12, 5, 4));
 
     private static final List<Spec> AREA = List.of(
             spec(2, 13, 7, 3, 3, 5, false),
@@ -44,7 +54,9 @@ public final class Upsample2dCases {
             spec(2, 9, 9, 17, 2, 2, true),
             spec(1, 9, 9, 1, 2, 2, true),
             spec(2, 5, 7, 3, 9, 4, false),
-            spec(1, 7, 13, 64, 1, 1, true));
+            spec(1, 7, 13, 64, 1, 1, true),
+            aligned(1, 9, 7, 16, 4, 3),
+            aligned(1, 6, 6, 12, 4, 5));
 
     public static List<OpCase> cases() {
         List<OpCase> l = new ArrayList<>();
@@ -86,14 +98,16 @@ public final class Upsample2dCases {
     }
 
     private static String desc(Spec s, String how, Shape ys) {
-        return s.x() + " " + how + " " + ys + (s.slices() ? " slices" : "");
+        return s.x() + " " + how + " " + ys + (s.slices() ? " slices" : "") + (s.aligned() ? " aligned" : "");
     }
 
     private static Tensor input(Harness h, DType dt, Spec s, float[] xv) {
+        if (s.aligned()) return AlignedViews.input(h, dt, s.x(), xv);
         return s.slices() ? h.input(dt, s.x(), xv, 2, 3) : h.input(dt, s.x(), xv);
     }
 
     private static Tensor output(Harness h, DType dt, Spec s, Shape ys) {
+        if (s.aligned()) return AlignedViews.output(h, dt, ys);
         return s.slices() ? h.output(dt, ys, 1, 4) : h.output(dt, ys);
     }
 }
