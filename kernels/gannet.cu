@@ -3,6 +3,11 @@
 #include "include/gk_common.cuh"
 
 // (op files are added here as they are written)
+#include "conv2d.cu"
+#include "conv_pack.cu"
+#include "conv_transpose2d.cu"
+#include "gram.cu"
+#include "linear.cu"
 #include "pad2d.cu"
 #include "upsample2d.cu"
 #include "pixel_shuffle.cu"
@@ -12,8 +17,3 @@
 #include "elementwise.cu"
 #include "cast.cu"
 #include "reduce.cu"
-#include "conv2d.cu"
-#include "conv_pack.cu"
-#include "conv_transpose2d.cu"
-#include "gram.cu"
-#include "linear.cu"

@@ -203,6 +203,10 @@ struct Fma {
     }
 };
 
+// GramCuda.java launches with these sizes and thread counts.
+static_assert(Tc::SMEM_BYTES == 27648 && Tc::THREADS == 128, "GramCuda");
+static_assert(Fma::SMEM_BYTES == 26112 && Fma::THREADS == 256, "GramCuda");
+
 template <class Tile, bool VEC> __device__ __forceinline__ void run(const gk_gram_params &p) {
     using T = typename Tile::T;
     using L = Load<T, Tile::BK, Tile::THREADS, Tile::LDS, VEC>;

@@ -493,6 +493,12 @@ using FmaL = FmaTile<128, 128, 16, 8, 8, 3>; // F32 "128x128": 256 threads of 8x
 using FmaM = FmaTile<64, 64, 16, 4, 4, 3>;   // F32 "64x64":   256 threads of 4x4, 30 KiB
 using FmaN = FmaTile<128, 16, 16, 4, 4, 3>;  // F32 "128x16":  128 threads of 4x4, 33.75 KiB
 
+// Igemm.Tile (runtime/dev/gannet/ops/cuda/Igemm.java) launches with these sizes and thread counts.
+static_assert(TcL::SMEM_BYTES == 61440 && TcM::SMEM_BYTES == 30720 && TcN::SMEM_BYTES == 34560, "Igemm.Tile");
+static_assert(FmaL::SMEM_BYTES == 61440 && FmaM::SMEM_BYTES == 30720 && FmaN::SMEM_BYTES == 34560, "Igemm.Tile");
+static_assert(TcL::THREADS == 256 && TcM::THREADS == 128 && TcN::THREADS == 128, "Igemm.Tile");
+static_assert(FmaL::THREADS == 256 && FmaM::THREADS == 256 && FmaN::THREADS == 128, "Igemm.Tile");
+
 } // namespace gk_igemm
 
 #endif // GK_IGEMM_CUH

@@ -1,7 +1,8 @@
 // Runs a Plan: owns one activation arena region laid out by the plan, binds every slot to a view
-// of it, and records each step's launch once (params packed, tensors resolved). A run is then a
-// loop of launches on the caller's stream. One run at a time per executor; concurrent runs of one
-// plan use one executor each.
+// of it, and records each step's launch once (params packed, tensors resolved). The first run
+// captures that launch sequence into a DeviceGraph (a CUDA graph on cuda and simt); every run
+// replays it on the caller's stream. One run at a time per executor; concurrent runs of one plan
+// use one executor each.
 package dev.gannet.graph;
 
 import dev.gannet.ops.Cast;
@@ -9,6 +10,7 @@ import dev.gannet.ops.ConvWeights;
 import dev.gannet.runtime.DType;
 import dev.gannet.runtime.DeviceArena;
 import dev.gannet.runtime.DeviceBuffer;
+import dev.gannet.runtime.DeviceGraph;
 import dev.gannet.runtime.ErrorCode;
 import dev.gannet.runtime.GannetException;
 import dev.gannet.runtime.KernelLaunch;
@@ -26,9 +28,12 @@ public final class Executor implements AutoCloseable {
     private final DeviceBuffer region;
     private final Map<Slot, Tensor> views = new IdentityHashMap<>();
     private final List<KernelLaunch> launches;
+    private final boolean capture;
+    private DeviceGraph graph;
 
-    Executor(Plan plan) {
+    Executor(Plan plan, boolean capture) {
         this.plan = plan;
+        this.capture = capture;
         this.program = plan.program();
         this.arena = plan.device().newArena(program.graph.name() + " activations");
         try {
@@ -57,6 +62,13 @@ public final class Executor implements AutoCloseable {
                 } catch (GannetException e) {
                     throw new GannetException(e.code(), program.graph.name() + ": step '" + st.name + "' (" + st.op()
                             + "): " + e.detail(), e);
+                }
+            }
+            for (KernelLaunch l : rec.launches) {
+                var support = plan.device().supports(l.op(), l.dtype(), l.variant());
+                if (!support.supported()) {
+                    throw new GannetException(ErrorCode.UNSUPPORTED, program.graph.name() + ": " + l.description()
+                            + " cannot run on " + plan.device().name() + ": " + support.reason());
                 }
             }
             this.launches = List.copyOf(rec.launches);
@@ -116,7 +128,21 @@ public final class Executor implements AutoCloseable {
             throw new GannetException(ErrorCode.INVALID_ARGUMENT, program.graph.name() + ": the stream must belong to "
                     + "the plan's device " + plan.device().name());
         }
-        for (KernelLaunch l : launches) stream.launch(l);
+        if (!capture) {
+            for (KernelLaunch l : launches) stream.launch(l);
+            return;
+        }
+        DeviceGraph g;
+        synchronized (this) {
+            if (graph == null) {
+                // Captured on the first run's stream; a graph replays on any stream of the device.
+                graph = stream.capture(() -> {
+                    for (KernelLaunch l : launches) stream.launch(l);
+                });
+            }
+            g = graph;
+        }
+        g.replay(stream);
     }
 
     /**
@@ -150,9 +176,26 @@ public final class Executor implements AutoCloseable {
         return launches.size();
     }
 
-    /** Frees the activation arena (after the launches queued on it ran). Closing twice is harmless. */
+    /** Whether runs replay a captured DeviceGraph (true unless the plan was asked not to capture). */
+    public boolean captures() {
+        return capture;
+    }
+
+    /**
+     * Frees the captured graph and the activation arena (after the launches queued on it ran).
+     * Closing twice is harmless.
+     */
     @Override
     public void close() {
-        arena.close();
+        DeviceGraph g;
+        synchronized (this) {
+            g = graph;
+            graph = null;
+        }
+        try {
+            if (g != null) g.close();
+        } finally {
+            arena.close();
+        }
     }
 }

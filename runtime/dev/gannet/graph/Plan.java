@@ -119,10 +119,18 @@ public final class Plan implements AutoCloseable {
 
     // ---- public view ----------------------------------------------------------------------------------
 
-    /** An executor with its own activation arena on this plan's device; runs on any of its streams. */
+    /**
+     * An executor with its own activation arena on this plan's device; runs on any of its streams. Its
+     * first run captures the launches into a DeviceGraph and every run replays it.
+     */
     public Executor newExecutor() {
+        return newExecutor(true);
+    }
+
+    /** With {@code capture} false, each run queues the recorded launches one by one (for comparing the two). */
+    public Executor newExecutor(boolean capture) {
         checkOpen();
-        return new Executor(this);
+        return new Executor(this, capture);
     }
 
     public Device device() {

@@ -44,6 +44,11 @@ final class RecordingStream implements Stream {
     }
 
     @Override
+    public dev.gannet.runtime.DeviceGraph capture(Runnable body) {
+        throw new UnsupportedOperationException("a recording stream does not capture (launchers do not capture)");
+    }
+
+    @Override
     public void close() {
         // Owns nothing.
     }

@@ -60,6 +60,7 @@ public final class CudaDevice implements Device {
     private final CudaStream defaultStream;
     private final Object stagingLock = new Object();
     private MemorySegment staging = MemorySegment.NULL;
+    private MemorySegment transfer; // guarded by stagingLock
     private SimtSchedule schedule = SimtSchedule.FORWARD;
     private volatile boolean closed;
     private boolean primaryRetained;
@@ -202,8 +203,9 @@ public final class CudaDevice implements Device {
         lib.check(result, name, call, context);
     }
 
-    CudaException error(int result, String call, String context) {
-        return lib.error(result, name, call, context);
+    /** The exception for a failed call on {@code stream} (its own failure detail on the emulator). */
+    CudaException error(int result, String call, String context, MemorySegment stream) {
+        return lib.error(result, name, call, context, stream);
     }
 
     /** Makes this device's context current on the calling thread. */
@@ -548,6 +550,10 @@ public final class CudaDevice implements Device {
         return new DeviceArena(this, pool, label);
     }
 
+    CachingPool pool() {
+        return pool;
+    }
+
     @Override
     public PoolStats poolStats() {
         return pool.stats();
@@ -584,17 +590,35 @@ public final class CudaDevice implements Device {
         check(cu.cuMemFreeHost(old), "cuMemFreeHost", "pinned staging buffer");
     }
 
+    /**
+     * The stream host copies run on: non-blocking like every gannet stream, so copies never take the
+     * legacy NULL stream (which would serialize with blocking streams and, on the emulator, start its
+     * thread). Callers have synchronized the device, so nothing queued elsewhere can race the copy.
+     */
+    private MemorySegment transferStream() {
+        if (transfer == null) {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment out = a.allocate(ADDRESS);
+                check(cu.cuStreamCreate(out, CudaDriver.CU_STREAM_NON_BLOCKING), "cuStreamCreate", "host copies");
+                transfer = out.get(ADDRESS, 0);
+            }
+        }
+        return transfer;
+    }
+
     @Override
     public void copyToDevice(MemorySegment host, long hostOffset, long deviceAddress, long bytes) {
         checkOpen();
         current();
         synchronized (stagingLock) {
+            MemorySegment stream = transferStream();
             for (long done = 0; done < bytes; ) {
                 long n = Math.min(bytes - done, STAGING_CHUNK);
                 MemorySegment pinned = staging(n);
                 MemorySegment.copy(host, hostOffset + done, pinned, 0, n);
-                check(cu.cuMemcpyHtoD_v2(deviceAddress + done, pinned, n), "cuMemcpyHtoD_v2",
-                        n + " B to 0x" + Long.toHexString(deviceAddress + done));
+                String what = n + " B to 0x" + Long.toHexString(deviceAddress + done);
+                check(cu.cuMemcpyHtoDAsync_v2(deviceAddress + done, pinned, n, stream), "cuMemcpyHtoDAsync_v2", what);
+                check(cu.cuStreamSynchronize(stream), "cuStreamSynchronize", what); // before the buffer is refilled
                 done += n;
             }
         }
@@ -605,11 +629,13 @@ public final class CudaDevice implements Device {
         checkOpen();
         current();
         synchronized (stagingLock) {
+            MemorySegment stream = transferStream();
             for (long done = 0; done < bytes; ) {
                 long n = Math.min(bytes - done, STAGING_CHUNK);
                 MemorySegment pinned = staging(n);
-                check(cu.cuMemcpyDtoH_v2(pinned, deviceAddress + done, n), "cuMemcpyDtoH_v2",
-                        n + " B from 0x" + Long.toHexString(deviceAddress + done));
+                String what = n + " B from 0x" + Long.toHexString(deviceAddress + done);
+                check(cu.cuMemcpyDtoHAsync_v2(pinned, deviceAddress + done, n, stream), "cuMemcpyDtoHAsync_v2", what);
+                check(cu.cuStreamSynchronize(stream), "cuStreamSynchronize", what);
                 MemorySegment.copy(pinned, 0, host, hostOffset + done, n);
                 done += n;
             }
@@ -645,6 +671,8 @@ public final class CudaDevice implements Device {
             pool.trim();
             synchronized (stagingLock) {
                 freeStaging();
+                if (transfer != null) check(cu.cuStreamDestroy_v2(transfer), "cuStreamDestroy_v2", "host copies");
+                transfer = null;
             }
             check(cu.cuModuleUnload(module), "cuModuleUnload", null);
             releaseContext();

@@ -17,8 +17,17 @@ final class CudaGraph implements DeviceGraph {
         private final List<Tensor> tensors = new ArrayList<>();
         private final List<Object> keep = new ArrayList<>();
         private final List<String> descriptions = new ArrayList<>();
+        private final List<long[]> scratch = new ArrayList<>(); // {address, size class} from the pool
         private int kernels;
         private boolean released;
+
+        /** Scratch for a captured plan: a pool block the graph owns until it is closed. */
+        synchronized long scratch(CudaDevice device, long bytes) {
+            long[] cls = new long[1];
+            long address = device.pool().acquire(bytes, cls);
+            scratch.add(new long[] {address, cls[0]});
+            return address;
+        }
 
         void add(List<Tensor> ts, List<Object> k, String description, int kernelCount) {
             tensors.addAll(ts);
@@ -27,10 +36,11 @@ final class CudaGraph implements DeviceGraph {
             kernels += kernelCount;
         }
 
-        void release() {
+        synchronized void release(CudaDevice device) {
             if (released) return;
             released = true;
             DeviceBuffer.unretainAll(tensors);
+            for (long[] b : scratch) device.pool().release(b[0], b[1]);
         }
     }
 
@@ -64,7 +74,7 @@ final class CudaGraph implements DeviceGraph {
         }
         if (st != CudaDriver.CUDA_SUCCESS) {
             cu.cuGraphDestroy(graph);
-            capture.release();
+            capture.release(device);
             device.check(st, "cuGraphInstantiateWithFlags", capture.descriptions.size() + " captured launches");
         }
         CudaGraph g = new CudaGraph(device, graph, exec, capture);
@@ -105,7 +115,7 @@ final class CudaGraph implements DeviceGraph {
                 device.check(device.driver().cuGraphDestroy(graph), "cuGraphDestroy", description);
             }
         } finally {
-            capture.release();
+            capture.release(device);
         }
     }
 

@@ -106,20 +106,22 @@ final class CudaLibrary {
 
     /** Throws unless {@code result} is CUDA_SUCCESS: the one checked path for driver statuses. */
     void check(int result, String device, String call, String context) {
-        if (result != CudaDriver.CUDA_SUCCESS) throw error(result, device, call, context);
+        if (result != CudaDriver.CUDA_SUCCESS) throw error(result, device, call, context, null);
     }
 
     /**
      * The exception for a failed call: "{device}: {call} failed ({context}): {NAME} ({code}): {text}",
-     * plus, on the emulator, its own account of the failure (which kernel and block, what happened).
+     * plus, on the emulator, its own account of the failure (which kernel, block and thread, what
+     * happened): the sticky detail of {@code stream} when given and failed, else its last error.
      */
-    CudaException error(int result, String device, String call, String context) {
+    CudaException error(int result, String device, String call, String context, MemorySegment stream) {
         String name = errorText(result, true);
         StringBuilder m = new StringBuilder(device).append(": ").append(call).append(" failed");
         if (context != null && !context.isEmpty()) m.append(" (").append(context).append(')');
         m.append(": ").append(name).append(" (").append(result).append("): ").append(errorText(result, false));
         if (simt != null) {
-            String detail = simt.lastError();
+            String detail = stream == null ? null : simt.streamError(stream);
+            if (detail == null) detail = simt.lastError();
             if (detail != null) m.append("; emulator: ").append(detail);
         }
         return new CudaException(m.toString(), result, name);

@@ -33,6 +33,8 @@ final class CudaStream implements Stream {
     private final ArrayDeque<MemorySegment> spareEvents = new ArrayDeque<>();
     private CudaGraph.Capture capturing;
     private boolean closed;
+    /** Whether synchronize() already reported this stream's (sticky) failure. */
+    private boolean reported;
 
     CudaStream(CudaDevice device, String name) {
         this.device = device;
@@ -79,7 +81,12 @@ final class CudaStream implements Stream {
         int kernels = 0;
         RuntimeException failure = null;
         try {
+            // Scratch is stream-ordered (cuMemAllocAsync, freed after the plan's kernels); a captured
+            // plan's scratch instead comes from the pool and lives as long as its graph, so every
+            // replay finds it without allocation nodes in the graph.
+            CudaGraph.Capture cap = capturing;
             List<CudaLaunchSpec> specs = planner.plan(bytes -> {
+                if (cap != null) return cap.scratch(device, bytes);
                 long p = device.allocAsync(bytes, this, description);
                 scratch.add(p);
                 return p;
@@ -172,6 +179,10 @@ final class CudaStream implements Stream {
             notCapturing("synchronize");
             device.current();
             st = cu.cuStreamSynchronize(handle);
+            // A failed stream stays failed (sticky, as on a GPU); once reported, it has nothing new to
+            // say until more work is submitted, which then fails at once, naming the earlier failure.
+            if (st != CudaDriver.CUDA_SUCCESS && reported && pending.isEmpty()) return;
+            reported = st != CudaDriver.CUDA_SUCCESS;
             if (st != CudaDriver.CUDA_SUCCESS) {
                 // The failed kernel belongs to the oldest submission whose completion event did not pass.
                 for (Pending p : pending) {
@@ -185,7 +196,7 @@ final class CudaStream implements Stream {
             String context = culprit == null ? label()
                     : "a kernel of " + culprit + " on " + label()
                             + (after > 0 ? "; " + after + " later submissions were not run" : "");
-            throw device.error(st, "cuStreamSynchronize", context);
+            throw device.error(st, "cuStreamSynchronize", context, handle);
         }
     }
 
@@ -222,9 +233,10 @@ final class CudaStream implements Stream {
             }
             device.current();
             reap();
-            // Thread-local mode: the capturing thread may not make calls that would implicitly synchronize
-            // (cuMemAlloc, host copies), which would silently break the graph; other threads are free.
-            device.check(cu.cuStreamBeginCapture_v2(handle, CudaDriver.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+            // Relaxed mode: captured plans take scratch from the caching pool, which may call cuMemAlloc
+            // (prohibited in the other modes). The stream is non-blocking, so nothing else joins the
+            // capture; synchronize, record and host copies on it are refused in Java meanwhile.
+            device.check(cu.cuStreamBeginCapture_v2(handle, CudaDriver.CU_STREAM_CAPTURE_MODE_RELAXED),
                     "cuStreamBeginCapture_v2", label());
             capturing = new CudaGraph.Capture();
         }
@@ -266,7 +278,7 @@ final class CudaStream implements Stream {
         }
         if (!keep || st != CudaDriver.CUDA_SUCCESS) {
             if (st == CudaDriver.CUDA_SUCCESS && !graph.equals(MemorySegment.NULL)) cu.cuGraphDestroy(graph);
-            cap.release();
+            cap.release(device);
             device.check(st, "cuStreamEndCapture", label());
             return null;
         }
@@ -309,11 +321,11 @@ final class CudaStream implements Stream {
         RuntimeException failure = null;
         for (MemorySegment ev : spareEvents) {
             int st = cu.cuEventDestroy_v2(ev);
-            if (st != CudaDriver.CUDA_SUCCESS && failure == null) failure = device.error(st, "cuEventDestroy_v2", label());
+            if (st != CudaDriver.CUDA_SUCCESS && failure == null) failure = device.error(st, "cuEventDestroy_v2", label(), null);
         }
         spareEvents.clear();
         int st = cu.cuStreamDestroy_v2(handle);
-        if (st != CudaDriver.CUDA_SUCCESS && failure == null) failure = device.error(st, "cuStreamDestroy_v2", label());
+        if (st != CudaDriver.CUDA_SUCCESS && failure == null) failure = device.error(st, "cuStreamDestroy_v2", label(), null);
         if (failure != null) throw failure;
     }
 

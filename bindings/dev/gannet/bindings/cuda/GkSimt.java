@@ -1,5 +1,6 @@
-// The SIMT emulator's own exports beside the driver API (native/simt/): the detail of its last
-// failure (which kernel, which block, what went wrong) and the thread schedule of each block.
+// The SIMT emulator's own exports beside the driver API (native/simt/driver.cpp): the detail of its
+// last failure and of a failed stream (which kernel, block and thread, what went wrong) and the thread
+// schedule of later launches.
 // Looked up in the same library as the driver functions; absent ones report that they are absent.
 package dev.gannet.bindings.cuda;
 
@@ -8,6 +9,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.gannet.bindings.NativeLibraryException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -21,15 +23,21 @@ public final class GkSimt {
     public static final int SCHEDULE_SHUFFLE = 2;
 
     private static final Linker LINKER = Linker.nativeLinker();
+    /** Longer details are cut; they name a kernel, a block and a thread, far less than this. */
+    private static final long DETAIL_BYTES = 4096;
 
     private final String library;
     private final MethodHandle lastError;
+    private final MethodHandle streamError;
     private final MethodHandle setSchedule;
 
     private GkSimt(String library, SymbolLookup lookup) {
         this.library = library;
         this.lastError = lookup.find("gk_simt_last_error")
-                .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(ADDRESS))).orElse(null);
+                .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG))).orElse(null);
+        this.streamError = lookup.find("gk_simt_stream_error")
+                .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG)))
+                .orElse(null);
         this.setSchedule = lookup.find("gk_simt_set_schedule")
                 .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG))).orElse(null);
     }
@@ -38,20 +46,35 @@ public final class GkSimt {
         return new GkSimt(library, lookup);
     }
 
-    /** {@code const char *gk_simt_last_error(void)}: the detail of the emulator's last failure, or null. */
+    /**
+     * {@code size_t gk_simt_last_error(char *buf, size_t size)}: the detail of the emulator's most
+     * recent error (a failed launch: kernel, block, thread, what went wrong; or why a call was
+     * refused), or null when there is none or the library lacks the function.
+     */
     public String lastError() {
         if (lastError == null) return null;
-        try {
-            MemorySegment p = (MemorySegment) lastError.invokeExact();
-            if (p.equals(MemorySegment.NULL)) return null;
-            String s = p.reinterpret(Long.MAX_VALUE).getString(0);
-            return s.isBlank() ? null : s;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(DETAIL_BYTES);
+            long n = (long) lastError.invokeExact(buf, DETAIL_BYTES);
+            return n == 0 ? null : buf.getString(0);
         } catch (Throwable t) {
             throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
         }
     }
 
-    /** {@code int gk_simt_set_schedule(int schedule, uint64_t seed)}: 0 on success. */
+    /** {@code size_t gk_simt_stream_error(CUstream, char *buf, size_t size)}: a failed stream's sticky detail. */
+    public String streamError(MemorySegment stream) {
+        if (streamError == null) return null;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(DETAIL_BYTES);
+            long n = (long) streamError.invokeExact(stream, buf, DETAIL_BYTES);
+            return n == 0 ? null : buf.getString(0);
+        } catch (Throwable t) {
+            throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
+        }
+    }
+
+    /** {@code CUresult gk_simt_set_schedule(int mode, unsigned long long seed)}: the schedule of later launches. */
     public int setSchedule(int schedule, long seed) {
         if (setSchedule == null) throw new NativeLibraryException("gk_simt_set_schedule is not exported by " + library);
         try {

@@ -43,21 +43,30 @@ class ExecutorTest {
     @ParameterizedTest
     @EnumSource(Precision.class)
     void twoThreadsOnTwoStreamsGetWhatOneThreadGets(Precision precision) throws Exception {
-        Graph g = body();
-        int runs = 6;
+        try (Device cpu = Devices.open("cpu")) {
+            assertConcurrentRunsMatchSerial(cpu, body(), precision, 6);
+        }
+    }
+
+    /**
+     * One plan of {@code g}: one thread runs 2·runs random inputs in turn on the default stream with one
+     * executor; then two threads, each with its own stream and executor, run the even and the odd
+     * inputs at the same time. Every output must be bitwise what the single thread got.
+     */
+    static void assertConcurrentRunsMatchSerial(Device device, Graph g, Precision precision, int runs)
+            throws Exception {
+        String input = g.inputs().keySet().iterator().next(), output = g.outputs().keySet().iterator().next();
         List<float[]> inputs = new ArrayList<>();
-        for (int i = 0; i < 2 * runs; i++) inputs.add(PlanCheck.randomInputs(g, 100 + i).get("x"));
-        try (Device cpu = Devices.open("cpu"); Plan plan = Plan.build(g, cpu, PlanOptions.of(precision))) {
-            // One thread, one executor, the default stream: every input in turn.
+        for (int i = 0; i < 2 * runs; i++) inputs.add(PlanCheck.randomInputs(g, 100 + i).get(input));
+        try (Plan plan = Plan.build(g, device, PlanOptions.of(precision))) {
             List<float[]> serial = new ArrayList<>();
             try (Executor ex = plan.newExecutor()) {
                 for (float[] in : inputs) {
-                    ex.input("x").copyFrom(in);
-                    ex.run(cpu.defaultStream());
-                    serial.add(ex.output("y").toFloatArray());
+                    ex.input(input).copyFrom(in);
+                    ex.run(device.defaultStream());
+                    serial.add(ex.output(output).toFloatArray());
                 }
             }
-            // Two threads, each with its own stream and executor, running at the same time.
             CyclicBarrier start = new CyclicBarrier(2);
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try {
@@ -66,14 +75,14 @@ class ExecutorTest {
                     int first = t;
                     futures.add(pool.submit(() -> {
                         List<float[]> out = new ArrayList<>();
-                        try (Stream s = cpu.newStream(); Executor ex = plan.newExecutor();
-                                DeviceArena io = cpu.newArena("io")) {
+                        try (Stream s = device.newStream(); Executor ex = plan.newExecutor();
+                                DeviceArena io = device.newArena("io")) {
                             start.await();
                             for (int i = first; i < inputs.size(); i += 2) {
-                                Tensor in = io.of(DType.F32, plan.inputShape("x"), inputs.get(i));
-                                Map<String, Tensor> y = ex.run(s, Map.of("x", in));
+                                Tensor in = io.of(DType.F32, plan.inputShape(input), inputs.get(i));
+                                Map<String, Tensor> y = ex.run(s, Map.of(input, in));
                                 s.synchronize();
-                                out.add(y.get("y").toFloatArray());
+                                out.add(y.get(output).toFloatArray());
                             }
                         }
                         return out;
@@ -82,7 +91,8 @@ class ExecutorTest {
                 for (int t = 0; t < 2; t++) {
                     List<float[]> got = futures.get(t).get();
                     for (int k = 0; k < runs; k++) {
-                        assertThat(got.get(k)).as("thread %d, input %d", t, t + 2 * k).containsExactly(serial.get(t + 2 * k));
+                        assertThat(got.get(k)).as("%s: thread %d, input %d", device.name(), t, t + 2 * k)
+                                .containsExactly(serial.get(t + 2 * k));
                     }
                 }
             } finally {

@@ -13,6 +13,8 @@ import dev.gannet.runtime.DType;
 import dev.gannet.runtime.Device;
 import dev.gannet.runtime.Devices;
 import dev.gannet.runtime.Shape;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -70,16 +72,7 @@ class PassesTest {
     @ParameterizedTest
     @EnumSource(Precision.class)
     void batchNormBeforeTheActivationFoldsIntoTheConv(Precision p) {
-        GraphBuilder b = new GraphBuilder("classic-dcgan");
-        Value x = b.input("x", Shape.of(2, 16, 16, 3));
-        Value y = x;
-        for (int i = 0; i < 3; i++) {
-            y = b.conv2d(y, "main." + (3 * i), 8 << i, 4, 2, 1, PadMode.ZERO, false);
-            y = b.batchNorm(y, "main." + (3 * i + 1));
-            y = b.leakyRelu(y, 0.2f);
-        }
-        b.output("y", y);
-        Graph g = b.build();
+        Graph g = classicDcgan();
         PlanCheck.Result r = check(g, p);
         assertThat(r.launchesFused()).isEqualTo(3 + (p == Precision.FP16 ? 2 : 0));
         assertThat(r.launchesUnfused()).isEqualTo(9 + (p == Precision.FP16 ? 2 : 0));
@@ -90,17 +83,7 @@ class PassesTest {
     @ParameterizedTest
     @EnumSource(Precision.class)
     void transposedConvBlocks(Precision p) {
-        GraphBuilder b = new GraphBuilder("dcgan-g");
-        Value z = b.input("z", Shape.of(2, 1, 1, 16));
-        Value y = b.convTranspose2d(z, "initial.convt", 16, 4, 1, 0, 0, false);
-        y = b.relu(y);
-        y = b.batchNorm(y, "initial.bn");
-        y = b.convTranspose2d(y, "pyramid.0.convt", 8, 4, 2, 1, 0, false);
-        y = b.batchNorm(y, "pyramid.0.bn");
-        y = b.relu(y);
-        y = b.convTranspose2d(y, "final.convt", 3, 4, 2, 1, 0, true);
-        b.output("img", b.tanh(y));
-        Graph g = b.build();
+        Graph g = dcganGenerator();
         PlanCheck.Result r = check(g, p);
         assertThat(r.launchesFused()).isEqualTo(4 + (p == Precision.FP16 ? 2 : 0));
     }
@@ -109,17 +92,7 @@ class PassesTest {
     @ParameterizedTest
     @EnumSource(Precision.class)
     void reflectPadsFoldAndNormsTakeTheActivation(Precision p) {
-        GraphBuilder b = new GraphBuilder("resblock");
-        Value x = b.input("x", Shape.of(1, 9, 7, 8));
-        Value y = b.pad(x, 1, PadMode.REFLECT);
-        y = b.conv2d(y, "block.1", 8, 3, 1, 0, PadMode.ZERO, true);
-        y = b.instanceNorm(y, "block.2", true);
-        y = b.relu(y);
-        y = b.pad(y, 1, PadMode.REPLICATE);
-        y = b.conv2d(y, "block.5", 8, 3, 1, 0, PadMode.ZERO, true);
-        y = b.instanceNorm(y, "block.6", false);
-        b.output("y", b.add(x, y));
-        Graph g = b.build();
+        Graph g = residualBlock();
         PlanCheck.Result r = check(g, p);
         // conv, norm+relu, conv, norm, add (in place): the pads are gone.
         assertThat(r.launchesFused()).isEqualTo(5 + (p == Precision.FP16 ? 2 : 0));
@@ -131,16 +104,7 @@ class PassesTest {
     @ParameterizedTest
     @EnumSource(Precision.class)
     void upsampleAndPadFoldIntoTheConv(Precision p) {
-        GraphBuilder b = new GraphBuilder("upsample-conv");
-        Value x = b.input("x", Shape.of(1, 5, 6, 4));
-        Value y = b.upsampleNearest(x, 2);
-        y = b.pad(y, 1, PadMode.REFLECT);
-        y = b.conv2d(y, "deconv1.conv2d", 6, 3, 1, 0, PadMode.ZERO, true);
-        // A zero pad followed by a zero-padded conv: the amounts add up.
-        y = b.pad(y, 1, 0, 2, 1, PadMode.ZERO);
-        y = b.conv2d(y, "out", 3, 3, 1, 1, PadMode.ZERO, false);
-        b.output("y", y);
-        Graph g = b.build();
+        Graph g = upsampleConv();
         PlanCheck.Result r = check(g, p);
         assertThat(r.launchesFused()).isEqualTo(2 + (p == Precision.FP16 ? 2 : 0));
         assertThat(listing(g)).contains("up=2", "nearest upsample x2", "pad=(2,1,3,2) zero");
@@ -150,17 +114,7 @@ class PassesTest {
     @ParameterizedTest
     @EnumSource(Precision.class)
     void concatProducersWriteSlices(Precision p) {
-        GraphBuilder b = new GraphBuilder("concat");
-        Value x = b.input("x", Shape.of(2, 6, 5, 3));
-        Value a = b.conv2d(x, "a", 4, 3, 1, 1, PadMode.ZERO, true);
-        Value c = b.relu(b.conv2d(a, "c", 5, 1, 1, 0, PadMode.ZERO, true));
-        Value cat1 = b.concat(a, c);                  // both in place
-        Value d = b.conv2d(cat1, "d", 4, 3, 1, 1, PadMode.REFLECT, true);
-        Value cat2 = b.concat(d, x, d, cat1);         // x copied, second d copied, cat1 nested in place
-        Value e = b.conv2d(cat2, "e", 3, 1, 1, 0, PadMode.ZERO, false);
-        b.output("e", e);
-        b.output("a", a);                             // an output that lives in a slice
-        Graph g = b.build();
+        Graph g = concats();
         PlanCheck.Result r = check(g, p);
         String l = listing(g);
         assertThat(l).contains("[channels 0..4 of concat_1]", "[channels 4..9 of concat_1]", "[channels 11..20 of concat_2]",
@@ -172,16 +126,7 @@ class PassesTest {
     @ParameterizedTest
     @EnumSource(Precision.class)
     void scalesFoldAndResidualsFuse(Precision p) {
-        GraphBuilder b = new GraphBuilder("rrdb");
-        Value x = b.input("x", Shape.of(1, 8, 8, 3));
-        Value s = b.scale(x, 255f);
-        Value f = b.conv2d(s, "first", 8, 3, 1, 1, PadMode.ZERO, true);
-        Value t = b.leakyRelu(b.conv2d(f, "c1", 8, 3, 1, 1, PadMode.ZERO, true), 0.2f);
-        t = b.conv2d(t, "c2", 8, 3, 1, 1, PadMode.ZERO, true);
-        Value y = b.add(b.scale(t, 0.2f), f);
-        y = b.conv2d(y, "last", 3, 3, 1, 1, PadMode.ZERO, true);
-        b.output("y", b.scale(y, 1 / 255f));
-        Graph g = b.build();
+        Graph g = rrdb();
         PlanCheck.Result r = check(g, p);
         assertThat(r.launchesFused()).isEqualTo(4 + (p == Precision.FP16 ? 2 : 0));
         assertThat(listing(g)).contains("scale 255.0 folded into weights", "scale 0.2 folded into weights and bias", "+residual(first)",
@@ -192,6 +137,114 @@ class PassesTest {
     @ParameterizedTest
     @EnumSource(Precision.class)
     void darknetLayersAndHead(Precision p) {
+        Graph g = darknet();
+        PlanCheck.Result r = check(g, p);
+        // conv, conv+residual(x), pool, linear(+bn+sigmoid); the flatten is a view.
+        assertThat(r.launchesFused()).isEqualTo(4 + (p == Precision.FP16 ? 2 : 0));
+        assertThat(listing(g)).contains("+residual(x");
+    }
+
+    /** Neural style statistics: Gram matrices (F32 in every precision) against a constant target, mse. */
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void gramAndLossesStayF32(Precision p) {
+        Graph g = style();
+        check(g, p);
+    }
+
+    /** No-ops disappear; reshapes are views when dense and copies of slices; shuffles, clamps, broadcasts. */
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void noOpsReshapesAndTheRest(Precision p) {
+        Graph g = misc();
+        PlanCheck.Result r = check(g, p);
+        assertThat(listing(g)).doesNotContain("pad2d").contains("  view", "  copy");
+        assertThat(r.launchesFused()).isLessThan(r.launchesUnfused());
+    }
+
+
+    static Graph classicDcgan() {
+        GraphBuilder b = new GraphBuilder("classic-dcgan");
+        Value x = b.input("x", Shape.of(2, 16, 16, 3));
+        Value y = x;
+        for (int i = 0; i < 3; i++) {
+            y = b.conv2d(y, "main." + (3 * i), 8 << i, 4, 2, 1, PadMode.ZERO, false);
+            y = b.batchNorm(y, "main." + (3 * i + 1));
+            y = b.leakyRelu(y, 0.2f);
+        }
+        b.output("y", y);
+        return b.build();
+    }
+
+    static Graph dcganGenerator() {
+        GraphBuilder b = new GraphBuilder("dcgan-g");
+        Value z = b.input("z", Shape.of(2, 1, 1, 16));
+        Value y = b.convTranspose2d(z, "initial.convt", 16, 4, 1, 0, 0, false);
+        y = b.relu(y);
+        y = b.batchNorm(y, "initial.bn");
+        y = b.convTranspose2d(y, "pyramid.0.convt", 8, 4, 2, 1, 0, false);
+        y = b.batchNorm(y, "pyramid.0.bn");
+        y = b.relu(y);
+        y = b.convTranspose2d(y, "final.convt", 3, 4, 2, 1, 0, true);
+        b.output("img", b.tanh(y));
+        return b.build();
+    }
+
+    static Graph residualBlock() {
+        GraphBuilder b = new GraphBuilder("resblock");
+        Value x = b.input("x", Shape.of(1, 9, 7, 8));
+        Value y = b.pad(x, 1, PadMode.REFLECT);
+        y = b.conv2d(y, "block.1", 8, 3, 1, 0, PadMode.ZERO, true);
+        y = b.instanceNorm(y, "block.2", true);
+        y = b.relu(y);
+        y = b.pad(y, 1, PadMode.REPLICATE);
+        y = b.conv2d(y, "block.5", 8, 3, 1, 0, PadMode.ZERO, true);
+        y = b.instanceNorm(y, "block.6", false);
+        b.output("y", b.add(x, y));
+        return b.build();
+    }
+
+    static Graph upsampleConv() {
+        GraphBuilder b = new GraphBuilder("upsample-conv");
+        Value x = b.input("x", Shape.of(1, 5, 6, 4));
+        Value y = b.upsampleNearest(x, 2);
+        y = b.pad(y, 1, PadMode.REFLECT);
+        y = b.conv2d(y, "deconv1.conv2d", 6, 3, 1, 0, PadMode.ZERO, true);
+        // A zero pad followed by a zero-padded conv: the amounts add up.
+        y = b.pad(y, 1, 0, 2, 1, PadMode.ZERO);
+        y = b.conv2d(y, "out", 3, 3, 1, 1, PadMode.ZERO, false);
+        b.output("y", y);
+        return b.build();
+    }
+
+    static Graph concats() {
+        GraphBuilder b = new GraphBuilder("concat");
+        Value x = b.input("x", Shape.of(2, 6, 5, 3));
+        Value a = b.conv2d(x, "a", 4, 3, 1, 1, PadMode.ZERO, true);
+        Value c = b.relu(b.conv2d(a, "c", 5, 1, 1, 0, PadMode.ZERO, true));
+        Value cat1 = b.concat(a, c);                  // both in place
+        Value d = b.conv2d(cat1, "d", 4, 3, 1, 1, PadMode.REFLECT, true);
+        Value cat2 = b.concat(d, x, d, cat1);         // x copied, second d copied, cat1 nested in place
+        Value e = b.conv2d(cat2, "e", 3, 1, 1, 0, PadMode.ZERO, false);
+        b.output("e", e);
+        b.output("a", a);                             // an output that lives in a slice
+        return b.build();
+    }
+
+    static Graph rrdb() {
+        GraphBuilder b = new GraphBuilder("rrdb");
+        Value x = b.input("x", Shape.of(1, 8, 8, 3));
+        Value s = b.scale(x, 255f);
+        Value f = b.conv2d(s, "first", 8, 3, 1, 1, PadMode.ZERO, true);
+        Value t = b.leakyRelu(b.conv2d(f, "c1", 8, 3, 1, 1, PadMode.ZERO, true), 0.2f);
+        t = b.conv2d(t, "c2", 8, 3, 1, 1, PadMode.ZERO, true);
+        Value y = b.add(b.scale(t, 0.2f), f);
+        y = b.conv2d(y, "last", 3, 3, 1, 1, PadMode.ZERO, true);
+        b.output("y", b.scale(y, 1 / 255f));
+        return b.build();
+    }
+
+    static Graph darknet() {
         GraphBuilder b = new GraphBuilder("darknet");
         Value x = b.input("x", Shape.of(2, 8, 8, 4));
         Value y = b.leakyRelu(b.batchNorm(b.conv2d(x, "l.conv", 2, 1, 1, 0, PadMode.ZERO, false), "l.bn", 1e-5f, 0.01f,
@@ -203,17 +256,10 @@ class PassesTest {
         y = b.linear(y, "fc", 10, true);
         y = b.batchNorm(y, "fc.bn");
         b.output("logits", b.sigmoid(y));
-        Graph g = b.build();
-        PlanCheck.Result r = check(g, p);
-        // conv, conv+residual(x), pool, linear(+bn+sigmoid); the flatten is a view.
-        assertThat(r.launchesFused()).isEqualTo(4 + (p == Precision.FP16 ? 2 : 0));
-        assertThat(listing(g)).contains("+residual(x");
+        return b.build();
     }
 
-    /** Neural style statistics: Gram matrices (F32 in every precision) against a constant target, mse. */
-    @ParameterizedTest
-    @EnumSource(Precision.class)
-    void gramAndLossesStayF32(Precision p) {
+    static Graph style() {
         GraphBuilder b = new GraphBuilder("style");
         Value x = b.input("x", Shape.of(1, 6, 6, 3));
         Value f = b.relu(b.conv2d(x, "features.0", 5, 3, 1, 1, PadMode.ZERO, true));
@@ -222,14 +268,10 @@ class PassesTest {
         Value loss = b.mse(b.gram(f), target);
         b.output("loss", b.add(loss, b.mse(b.gram(f2), target), 1f, 0.5f));
         b.output("content", b.meanChannel(b.maxPool(f, 3, 2, 1)));
-        Graph g = b.build();
-        check(g, p);
+        return b.build();
     }
 
-    /** No-ops disappear; reshapes are views when dense and copies of slices; shuffles, clamps, broadcasts. */
-    @ParameterizedTest
-    @EnumSource(Precision.class)
-    void noOpsReshapesAndTheRest(Precision p) {
+    static Graph misc() {
         GraphBuilder b = new GraphBuilder("misc");
         Value x = b.input("x", Shape.of(2, 4, 4, 8));
         Value y = b.affine(b.pad(b.upsampleNearest(x, 1), 0, PadMode.REFLECT), 1f, 0f);
@@ -246,10 +288,19 @@ class PassesTest {
         y = b.resize(y, Upsample2d.Mode.AREA, 5, 3);
         b.output("y", b.activation(y, Activation.SIGMOID));
         b.output("x", x);                                                // an input as an output: copied
-        Graph g = b.build();
-        PlanCheck.Result r = check(g, p);
-        assertThat(listing(g)).doesNotContain("pad2d").contains("  view", "  copy");
-        assertThat(r.launchesFused()).isLessThan(r.launchesUnfused());
+        return b.build();
     }
 
+    /** Every graph of this class by name, for the same checks on other devices. */
+    static final Map<String, Supplier<Graph>> GRAPHS = Map.ofEntries(
+            Map.entry("lesson-convblock", PassesTest::lessonConvBlocks),
+            Map.entry("classicDcgan", PassesTest::classicDcgan),
+            Map.entry("dcganGenerator", PassesTest::dcganGenerator),
+            Map.entry("residualBlock", PassesTest::residualBlock),
+            Map.entry("upsampleConv", PassesTest::upsampleConv),
+            Map.entry("concats", PassesTest::concats),
+            Map.entry("rrdb", PassesTest::rrdb),
+            Map.entry("darknet", PassesTest::darknet),
+            Map.entry("style", PassesTest::style),
+            Map.entry("misc", PassesTest::misc));
 }

@@ -1,7 +1,8 @@
 // Views whose vector accesses are all 16-byte aligned, for the cases that exercise the CUDA vector
-// kernels (ordinary cases start 37 elements into a guarded buffer, so they take the scalar paths):
-// channel slices that start 3 channels into a buffer whose pixel stride is a multiple of 8 elements,
-// and dense views carved out of such a slice. Sentinels and NaN-poisoned neighbours stay in place.
+// kernels (ordinary slices start at odd offsets of a guarded buffer, so they take the scalar paths):
+// channel slices that start a multiple of 8 elements into a buffer whose pixel stride is a multiple
+// of 8 elements, and dense views carved out of such a slice. Sentinels and NaN-poisoned neighbours
+// stay in place.
 package dev.gannet.matrix;
 
 import dev.gannet.ref.HostTensor;
@@ -10,8 +11,11 @@ import dev.gannet.runtime.Shape;
 import dev.gannet.runtime.Tensor;
 
 final class AlignedViews {
-    /** Harness.GUARD + 3 = 40 elements: a multiple of 16 bytes for 2- and 4-byte types, of 8 for U8. */
-    static final int BEFORE = 3;
+    /**
+     * Channels before a slice so that it starts Harness.GUARD + BEFORE = a multiple of 8 elements into
+     * its buffer: 16 bytes for 2- and 4-byte types, 8 for U8 (whose vectors are 4 bytes).
+     */
+    static final int BEFORE = Math.floorMod(-Harness.GUARD, 8);
 
     private AlignedViews() {}
 

@@ -1,6 +1,7 @@
 // conv2d cases: every padding mode in F32 and F16; kernels 1..9 and asymmetric; stride, dilation,
 // asymmetric pads, nearest upsample 2 and 3; channels 1/3/17/64/256 in and out, K not a multiple of
-// 8 or 16; 1x1 and odd images, batch 2; channel-slice input and output; every epilogue part.
+// 8 or 16, K = 130 (several GPU channel tiles); 1x1 and odd images, batch 2; channel-slice input and
+// output; every epilogue part.
 package dev.gannet.matrix;
 
 import dev.gannet.ops.Activation;
@@ -59,6 +60,9 @@ public final class Conv2dCases {
                 geo(1, 3, 5, 17, 17, Attrs.kernel(3, 3)),                          // no padding
                 geo(1, 5, 7, 64, 1, Attrs.same(3, reflect)),
                 geo(1, 3, 31, 17, 16, Attrs.same(3, replicate)),                   // many pixel tiles
+                geo(1, 4, 5, 16, 24, Attrs.same(3, replicate).withUpsample(2)),    // 16-byte loads (GPU) under upsample
+                geo(1, 9, 10, 8, 16, Attrs.of(3, 1, 2, reflect).withDilation(2, 2)), // ... and dilation
+                geo(2, 9, 8, 16, 130, Attrs.same(3)),                              // K over several 64/128-channel tiles
                 new Geo(new Shape(1, 7, 13, 17), 17, Attrs.same(3), true, true, " slices"),
                 new Geo(new Shape(2, 4, 5, 17), 20, Attrs.same(3, reflect).withUpsample(2), true, true, " slices"),
                 new Geo(new Shape(1, 6, 9, 3), 8, Attrs.same(3, replicate), true, false, " slice"));

@@ -1,6 +1,7 @@
-// gram cases: channels 1/3/17/40/64 (partial and full 16-channel panels), 1x1 to 16x16 images, batch 2
-// (pixels split across threads, and whole items per thread), channel-slice inputs, an explicit scale,
-// and fp16 activations of magnitude ~1e3 whose Gram must stay finite in the F32 output.
+// gram cases: channels 1/3/17/40/64 (partial and full 16-channel panels) and 136 (off-diagonal and
+// partial 64-channel GPU tiles), 1x1 to 16x16 images, batch 2 (pixels split across threads, and whole
+// items per thread), channel-slice inputs, an explicit scale, and fp16 activations of magnitude ~1e3
+// whose Gram must stay finite in the F32 output.
 package dev.gannet.matrix;
 
 import dev.gannet.ops.Gram;
@@ -25,7 +26,8 @@ public final class GramCases {
                 new Spec(new Shape(1, 16, 16, 64), true, null, 2),
                 new Spec(new Shape(2, 16, 16, 3), false, null, 2),
                 new Spec(new Shape(2, 5, 7, 40), false, 0.5f, 2),
-                new Spec(new Shape(1, 7, 13, 17), false, null, 1000));
+                new Spec(new Shape(1, 7, 13, 17), false, null, 1000),
+                new Spec(new Shape(2, 9, 11, 136), false, null, 2));
         List<OpCase> l = new ArrayList<>();
         for (DType dt : List.of(DType.F32, DType.F16)) {
             for (Spec s : specs) {

@@ -1,6 +1,6 @@
 // linear cases: features C 1/17/64/300 (300 spans two reduction chunks), outputs K 1/10/33 (partial
-// 16-output panels), from one row to 256 rows (several row blocks), channel slices in and out, and
-// every epilogue element: bias, scale+shift, each activation, out_scale, a residual (also in place).
+// 16-output panels) and 130 (several GPU output tiles), from one row to 256 rows (several row
+// blocks), channel slices in and out, and every epilogue element: bias, scale+shift, each activation, out_scale, a residual (also in place).
 package dev.gannet.matrix;
 
 import dev.gannet.ops.Activation;
@@ -32,7 +32,8 @@ public final class LinearCases {
                 new Spec(new Shape(1, 3, 5, 300), 33, false, true, Activation.TANH, 1f, Res.NONE, true),
                 new Spec(new Shape(1, 13, 7, 17), 33, true, false, Activation.SIGMOID, 0.5f, Res.SEPARATE, false),
                 new Spec(new Shape(3, 1, 1, 64), 1, true, false, Activation.RELU, 1f, Res.NONE, false),
-                new Spec(new Shape(1, 16, 16, 64), 33, true, true, Activation.leaky(0.2f), 2f, Res.IN_PLACE, false));
+                new Spec(new Shape(1, 16, 16, 64), 33, true, true, Activation.leaky(0.2f), 2f, Res.IN_PLACE, false),
+                new Spec(new Shape(2, 5, 13, 64), 130, true, false, Activation.RELU, 1f, Res.NONE, false));
         List<OpCase> l = new ArrayList<>();
         for (DType dt : List.of(DType.F32, DType.F16)) {
             for (Spec s : specs) {
