@@ -18,7 +18,7 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 
 /** Values are clipped to [0, 1], scaled to 0..255 and rounded to nearest; NaN becomes 0. */
-final class EncodedSink implements ImageSink {
+public final class EncodedSink implements ImageSink {
     private final Path target;
     private final Spec spec;
     private final String format;
@@ -29,14 +29,14 @@ final class EncodedSink implements ImageSink {
     private boolean closed;
 
     EncodedSink(Path target, Spec spec, String format) {
-        this.target = target;
+        this.target = target; // null: in memory only
         this.spec = spec;
         this.format = format;
         this.alpha = spec.alpha() && !format.equals("jpeg");
         this.bands = (spec.gray() ? 1 : 3) + (alpha ? 1 : 0);
         long bytes = (long) spec.width() * spec.height() * bands;
         if (bytes > Integer.MAX_VALUE - 64) {
-            throw new GannetException(ErrorCode.INVALID_ARGUMENT, target + ": a " + spec.width() + "x" + spec.height()
+            throw new GannetException(ErrorCode.INVALID_ARGUMENT, (target == null ? "image" : target) + ": a " + spec.width() + "x" + spec.height()
                     + " " + format.toUpperCase() + " is too large to assemble in memory; write .npy instead");
         }
         this.image = create(spec.width(), spec.height(), spec.gray(), alpha);
@@ -111,9 +111,15 @@ final class EncodedSink implements ImageSink {
         }
     }
 
+    /** The assembled image (an in-memory sink's result). */
+    public synchronized BufferedImage image() {
+        return image;
+    }
+
     @Override
     public synchronized void commit() {
         checkOpen();
+        if (target == null) throw new IllegalStateException("an in-memory image sink has no file to commit to");
         AtomicFiles.write(target, tmp -> {
             Iterator<ImageWriter> it = ImageIO.getImageWritersByFormatName(format);
             if (!it.hasNext()) throw new GannetException(ErrorCode.INTERNAL, "no ImageIO writer for " + format);

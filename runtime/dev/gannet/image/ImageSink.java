@@ -54,6 +54,12 @@ public sealed interface ImageSink extends AutoCloseable permits EncodedSink, Npy
         };
     }
 
+    /** An 8-bit image assembled in memory, never written: {@link EncodedSink#image()} is the result. */
+    static EncodedSink inMemory(Spec spec) {
+        return new EncodedSink(null, spec, "png");
+    }
+
+    /** The file written on commit (null for an in-memory sink). */
     Path target();
 
     Spec spec();

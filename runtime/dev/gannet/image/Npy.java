@@ -164,8 +164,31 @@ public final class Npy {
 
     /** The complete header (magic, version 1.0, dict, padding to 64 bytes) of a float32 H x W x C array. */
     public static byte[] header(int height, int width, int channels) {
-        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + height + ", " + width + ", " + channels
-                + "), }";
+        return header(height + ", " + width + ", " + channels);
+    }
+
+    /** The bytes of a whole float32 array of {@code dims} (C order) holding {@code values}. */
+    public static byte[] encode(float[] values, int... dims) {
+        long n = 1;
+        StringBuilder shape = new StringBuilder();
+        for (int d : dims) {
+            n *= d;
+            shape.append(shape.isEmpty() ? "" : ", ").append(d);
+        }
+        if (dims.length == 1) shape.append(',');
+        if (n != values.length) {
+            throw new GannetException(ErrorCode.INVALID_ARGUMENT, "an array of shape (" + shape + ") holds " + n
+                    + " values, got " + values.length);
+        }
+        byte[] h = header(shape.toString());
+        ByteBuffer b = ByteBuffer.allocate(h.length + values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(h);
+        for (float v : values) b.putFloat(v);
+        return b.array();
+    }
+
+    private static byte[] header(String shape) {
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
         int unpadded = 10 + dict.length() + 1;
         int total = (unpadded + 63) / 64 * 64;
         StringBuilder sb = new StringBuilder(dict);
