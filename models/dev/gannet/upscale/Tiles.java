@@ -66,6 +66,7 @@ public record Tiles(int width, int height, int tile, int margin, List<Tile> tile
 
     @Override
     public String toString() {
+        if (!tiled()) return "in one piece";
         return tiles.size() + (tiles.size() == 1 ? " tile" : " tiles") + " of " + tiles.getFirst().w() + "x"
                 + tiles.getFirst().h() + " (overlap " + margin + ")";
     }

@@ -190,7 +190,7 @@ final class UpscaleCommand implements Callable<Integer> {
         String ext = dot < 0 ? "png" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
         if (!List.of("png", "jpg", "jpeg", "npy").contains(ext)) ext = "png";
         // The fixture lives in the model cache; its result goes where the user is.
-        Path dir = fixture ? Path.of("") : in.toAbsolutePath().getParent();
+        Path dir = fixture ? Path.of("").toAbsolutePath() : in.toAbsolutePath().getParent();
         return dir.resolve(stem + "-x" + scale + "." + ext);
     }
 

@@ -9,9 +9,11 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -32,6 +34,7 @@ public final class AtomicFiles {
     }
 
     private static final Object LOCK = new Object();
+    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Set<Path> LIVE = new HashSet<>();
     private static boolean stopping;
 
@@ -74,7 +77,18 @@ public final class AtomicFiles {
                 throw new GannetException(ErrorCode.IO, target + ": gannet is stopping; not written");
             }
             try {
-                Path tmp = Files.createTempFile(dir, TMP_PREFIX + abs.getFileName() + "-", ".part");
+                // Not Files.createTempFile: its files are private (0600); an output gets the umask's usual mode.
+                Path tmp;
+                while (true) {
+                    tmp = dir.resolve(TMP_PREFIX + abs.getFileName() + "-" + Long.toUnsignedString(RANDOM.nextLong(), 36)
+                            + ".part");
+                    try {
+                        Files.createFile(tmp);
+                        break;
+                    } catch (FileAlreadyExistsException taken) {
+                        // another writer drew the same name: draw again
+                    }
+                }
                 LIVE.add(tmp);
                 return tmp;
             } catch (IOException e) {
