@@ -11,6 +11,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 /** Thread-safe; closing twice is harmless. */
 final class Progress implements AutoCloseable {
     private final ProgressBar bar;
+    private boolean closed;
 
     private Progress(ProgressBar bar) {
         this.bar = bar;
@@ -32,15 +33,17 @@ final class Progress implements AutoCloseable {
     }
 
     synchronized void step() {
-        if (bar != null) bar.step();
+        if (bar != null && !closed) bar.step();
     }
 
     synchronized void stepTo(long n) {
-        if (bar != null) bar.stepTo(n);
+        if (bar != null && !closed) bar.stepTo(n);
     }
 
     @Override
     public synchronized void close() {
+        if (closed) return; // the library draws the bar once more on every close
+        closed = true;
         if (bar != null) bar.close();
     }
 }
