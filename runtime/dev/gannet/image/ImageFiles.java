@@ -35,8 +35,9 @@ public final class ImageFiles {
     public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
     /** The extensions a directory run picks up. */
     public static final List<String> INPUT_EXTENSIONS = List.of("png", "jpg", "jpeg", "npy");
+    // Only warnings about the image data itself: metadata warnings (an odd ICC profile, say) leave a good image.
     private static final Pattern DAMAGE = Pattern.compile("(?i)premature|corrupt|truncat|end of (file|stream)"
-            + "|unexpected end|bogus|invalid|missing");
+            + "|unexpected end");
 
     static {
         ImageIO.setUseCache(false); // decode in memory, not through temporary files
