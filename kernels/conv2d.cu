@@ -16,10 +16,16 @@
 //     64x64    BK 16, 256 threads (4x4 outputs each),  30720 B
 //     128x16   BK 16, 128 threads (4x4 outputs each),  34560 B
 //   load "vec": A rows by 16-byte async copies (C a multiple of 8 for f16 / 4 for f32, x 16-byte
-//     aligned with such strides: the address of each pixel's chunk is computed per pixel and tap,
-//     padding and the reduction's tail are zero-filled by the copy); "any": A by element gathers
+//     aligned with such strides: each pixel's source address is computed per tap, padding and the
+//     reduction's tail are zero-filled by the copy); "any": A by element gathers
 //     into registers, stored to shared memory after the current stage's math (odd C, unaligned
-//     slices, the small-C first layer). B is always "vec".
+//     slices, the small-C first layer); 64x64 and 128x16 only, since with element gathers the A
+//     loads dominate and the 128x128 tile's fewer B reloads buy little. B is always "vec".
+// Shape classes (Igemm.choose): 128x128 for K > 64 with at least as many tiles as SMs; 64x64 for
+//   K <= 64 (typical GAN and super-resolution layers), small images and every gather launch;
+//   128x16 for K <= 16 (RGB and gray outputs). The small-C first layer gathers ("any") over its
+//   flattened taps; a 1x1 conv (and wide layers, C >= BK) takes "vec" loads whose source pixel is
+//   resolved once per row and tap and then only advanced by BK channels per k-tile.
 // Launch (runtime/dev/gannet/ops/cuda/Conv2dCuda.java): grid (ceil(M/BM), ceil(K/BN)), block =
 //   threads above, dynamic shared memory as above (more than 48 KiB through the opt-in limit).
 //   Requires M + BM < 2^31.
@@ -77,9 +83,9 @@ template <typename T_> struct Taps {
     }
 
     __device__ __forceinline__ Cur cursor(int red) const { return Cur::at(red, p.x.c, p.s); }
-    __device__ __forceinline__ void advance(Cur &c, int step) const {
+    __device__ __forceinline__ bool advance(Cur &c, int step) const {
         c.c += step;
-        c.norm(p.x.c, p.s);
+        return c.norm(p.x.c, p.s);
     }
     __device__ __forceinline__ bool step1(Cur &c) const { return c.step1(p.x.c, p.s); }
     __device__ __forceinline__ int chan(const Cur &c) const { return c.c; }
@@ -115,27 +121,22 @@ extern "C" __global__ void __launch_bounds__(256) gk_conv2d_f16_128x128_vec(cons
 }
 GK_KERNEL(gk_conv2d_f16_128x128_vec);
 
-extern "C" __global__ void __launch_bounds__(256) gk_conv2d_f16_128x128_any(const gk_conv2d_params p) {
-    gk_conv2d::run<gk_igemm::TcL, false>(p);
-}
-GK_KERNEL(gk_conv2d_f16_128x128_any);
-
-extern "C" __global__ void __launch_bounds__(128) gk_conv2d_f16_64x64_vec(const gk_conv2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv2d_f16_64x64_vec(const gk_conv2d_params p) {
     gk_conv2d::run<gk_igemm::TcM, true>(p);
 }
 GK_KERNEL(gk_conv2d_f16_64x64_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv2d_f16_64x64_any(const gk_conv2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv2d_f16_64x64_any(const gk_conv2d_params p) {
     gk_conv2d::run<gk_igemm::TcM, false>(p);
 }
 GK_KERNEL(gk_conv2d_f16_64x64_any);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv2d_f16_128x16_vec(const gk_conv2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv2d_f16_128x16_vec(const gk_conv2d_params p) {
     gk_conv2d::run<gk_igemm::TcN, true>(p);
 }
 GK_KERNEL(gk_conv2d_f16_128x16_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv2d_f16_128x16_any(const gk_conv2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv2d_f16_128x16_any(const gk_conv2d_params p) {
     gk_conv2d::run<gk_igemm::TcN, false>(p);
 }
 GK_KERNEL(gk_conv2d_f16_128x16_any);
@@ -144,11 +145,6 @@ extern "C" __global__ void __launch_bounds__(256) gk_conv2d_f32_128x128_vec(cons
     gk_conv2d::run<gk_igemm::FmaL, true>(p);
 }
 GK_KERNEL(gk_conv2d_f32_128x128_vec);
-
-extern "C" __global__ void __launch_bounds__(256) gk_conv2d_f32_128x128_any(const gk_conv2d_params p) {
-    gk_conv2d::run<gk_igemm::FmaL, false>(p);
-}
-GK_KERNEL(gk_conv2d_f32_128x128_any);
 
 extern "C" __global__ void __launch_bounds__(256) gk_conv2d_f32_64x64_vec(const gk_conv2d_params p) {
     gk_conv2d::run<gk_igemm::FmaM, true>(p);
@@ -160,12 +156,12 @@ extern "C" __global__ void __launch_bounds__(256) gk_conv2d_f32_64x64_any(const 
 }
 GK_KERNEL(gk_conv2d_f32_64x64_any);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv2d_f32_128x16_vec(const gk_conv2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv2d_f32_128x16_vec(const gk_conv2d_params p) {
     gk_conv2d::run<gk_igemm::FmaN, true>(p);
 }
 GK_KERNEL(gk_conv2d_f32_128x16_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv2d_f32_128x16_any(const gk_conv2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv2d_f32_128x16_any(const gk_conv2d_params p) {
     gk_conv2d::run<gk_igemm::FmaN, false>(p);
 }
 GK_KERNEL(gk_conv2d_f32_128x16_any);

@@ -14,7 +14,8 @@
 // Versions (kernel gk_conv_transpose2d_<dtype>_<tile>_<load>): the tiles of gk_igemm.cuh —
 //   f16 tensor cores 128x128 (256 thr, 61440 B), 64x64 (128 thr, 30720 B), 128x16 (128 thr,
 //   34560 B); f32 CUDA cores 128x128 (256 thr, 61440 B), 64x64 (256 thr, 30720 B), 128x16 (128
-//   thr, 34560 B); load "vec" (C a multiple of 8 / 4, 16-byte aligned x) or "any" (gathers).
+//   thr, 34560 B); load "vec" (C a multiple of 8 / 4, 16-byte aligned x) or "any" (gathers, not
+//   for 128x128: see conv2d.cu).
 // Launch (ConvTranspose2dCuda.java): grid (ceil(N*ceil(OH/sh)*ceil(OW/sw) / BM), ceil(K/BN),
 //   sh*sw); blockIdx.z is the stride class, blocks past their class's pixels return at once.
 #include "include/gk_igemm.cuh"
@@ -90,9 +91,9 @@ template <typename T_> struct Taps {
     }
 
     __device__ __forceinline__ Cur cursor(int red) const { return Cur::at(red, cp, ntw); }
-    __device__ __forceinline__ void advance(Cur &c, int step) const {
+    __device__ __forceinline__ bool advance(Cur &c, int step) const {
         c.c += step;
-        c.norm(cp, ntw);
+        return c.norm(cp, ntw);
     }
     __device__ __forceinline__ bool step1(Cur &c) const { return c.step1(cp, ntw); }
     __device__ __forceinline__ int chan(const Cur &c) const { return c.c; }
@@ -142,27 +143,22 @@ extern "C" __global__ void __launch_bounds__(256) gk_conv_transpose2d_f16_128x12
 }
 GK_KERNEL(gk_conv_transpose2d_f16_128x128_vec);
 
-extern "C" __global__ void __launch_bounds__(256) gk_conv_transpose2d_f16_128x128_any(const gk_conv_transpose2d_params p) {
-    gk_conv_transpose2d::run<gk_igemm::TcL, false>(p);
-}
-GK_KERNEL(gk_conv_transpose2d_f16_128x128_any);
-
-extern "C" __global__ void __launch_bounds__(128) gk_conv_transpose2d_f16_64x64_vec(const gk_conv_transpose2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv_transpose2d_f16_64x64_vec(const gk_conv_transpose2d_params p) {
     gk_conv_transpose2d::run<gk_igemm::TcM, true>(p);
 }
 GK_KERNEL(gk_conv_transpose2d_f16_64x64_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv_transpose2d_f16_64x64_any(const gk_conv_transpose2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv_transpose2d_f16_64x64_any(const gk_conv_transpose2d_params p) {
     gk_conv_transpose2d::run<gk_igemm::TcM, false>(p);
 }
 GK_KERNEL(gk_conv_transpose2d_f16_64x64_any);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv_transpose2d_f16_128x16_vec(const gk_conv_transpose2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv_transpose2d_f16_128x16_vec(const gk_conv_transpose2d_params p) {
     gk_conv_transpose2d::run<gk_igemm::TcN, true>(p);
 }
 GK_KERNEL(gk_conv_transpose2d_f16_128x16_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv_transpose2d_f16_128x16_any(const gk_conv_transpose2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv_transpose2d_f16_128x16_any(const gk_conv_transpose2d_params p) {
     gk_conv_transpose2d::run<gk_igemm::TcN, false>(p);
 }
 GK_KERNEL(gk_conv_transpose2d_f16_128x16_any);
@@ -171,11 +167,6 @@ extern "C" __global__ void __launch_bounds__(256) gk_conv_transpose2d_f32_128x12
     gk_conv_transpose2d::run<gk_igemm::FmaL, true>(p);
 }
 GK_KERNEL(gk_conv_transpose2d_f32_128x128_vec);
-
-extern "C" __global__ void __launch_bounds__(256) gk_conv_transpose2d_f32_128x128_any(const gk_conv_transpose2d_params p) {
-    gk_conv_transpose2d::run<gk_igemm::FmaL, false>(p);
-}
-GK_KERNEL(gk_conv_transpose2d_f32_128x128_any);
 
 extern "C" __global__ void __launch_bounds__(256) gk_conv_transpose2d_f32_64x64_vec(const gk_conv_transpose2d_params p) {
     gk_conv_transpose2d::run<gk_igemm::FmaM, true>(p);
@@ -187,12 +178,12 @@ extern "C" __global__ void __launch_bounds__(256) gk_conv_transpose2d_f32_64x64_
 }
 GK_KERNEL(gk_conv_transpose2d_f32_64x64_any);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv_transpose2d_f32_128x16_vec(const gk_conv_transpose2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv_transpose2d_f32_128x16_vec(const gk_conv_transpose2d_params p) {
     gk_conv_transpose2d::run<gk_igemm::FmaN, true>(p);
 }
 GK_KERNEL(gk_conv_transpose2d_f32_128x16_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_conv_transpose2d_f32_128x16_any(const gk_conv_transpose2d_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_conv_transpose2d_f32_128x16_any(const gk_conv_transpose2d_params p) {
     gk_conv_transpose2d::run<gk_igemm::FmaN, false>(p);
 }
 GK_KERNEL(gk_conv_transpose2d_f32_128x16_any);

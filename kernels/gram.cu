@@ -264,12 +264,12 @@ __device__ __forceinline__ void finalize(const gk_gram_params &p) {
 
 } // namespace gk_gram
 
-extern "C" __global__ void __launch_bounds__(128) gk_gram_f16_vec(const gk_gram_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_gram_f16_vec(const gk_gram_params p) {
     gk_gram::run<gk_gram::Tc, true>(p);
 }
 GK_KERNEL(gk_gram_f16_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_gram_f16_any(const gk_gram_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_gram_f16_any(const gk_gram_params p) {
     gk_gram::run<gk_gram::Tc, false>(p);
 }
 GK_KERNEL(gk_gram_f16_any);

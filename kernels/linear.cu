@@ -6,7 +6,8 @@
 //   64x64 (128 thr, 30720 B), 128x16 (128 thr, 34560 B); f32 CUDA cores 128x128 (256 thr, 61440
 //   B), 64x64 (256 thr, 30720 B), 128x16 (128 thr, 34560 B).
 //   load "vec": x and W by 16-byte async copies (C a multiple of 8 for f16 / 4 for f32, x and W
-//   16-byte aligned, x strides multiples of 8 / 4); "any": both by element gathers.
+//   16-byte aligned, x strides multiples of 8 / 4); "any": both by element gathers (64x64 and
+//   128x16 only, see conv2d.cu).
 // Launch (LinearCuda.java): grid (ceil(M/BM), ceil(K/BN)), block = threads, dynamic smem as above.
 #include "include/gk_igemm.cuh"
 
@@ -48,7 +49,10 @@ template <typename T_> struct Taps {
     }
 
     __device__ __forceinline__ Cur cursor(int red) const { return red; }
-    __device__ __forceinline__ void advance(Cur &c, int step) const { c += step; }
+    __device__ __forceinline__ bool advance(Cur &c, int step) const {
+        c += step;
+        return false; // one tap
+    }
     __device__ __forceinline__ bool step1(Cur &c) const {
         ++c;
         return false; // one tap: the source pixel never changes
@@ -121,27 +125,22 @@ extern "C" __global__ void __launch_bounds__(256) gk_linear_f16_128x128_vec(cons
 }
 GK_KERNEL(gk_linear_f16_128x128_vec);
 
-extern "C" __global__ void __launch_bounds__(256) gk_linear_f16_128x128_any(const gk_linear_params p) {
-    gk_linear::run<gk_igemm::TcL, false>(p);
-}
-GK_KERNEL(gk_linear_f16_128x128_any);
-
-extern "C" __global__ void __launch_bounds__(128) gk_linear_f16_64x64_vec(const gk_linear_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_linear_f16_64x64_vec(const gk_linear_params p) {
     gk_linear::run<gk_igemm::TcM, true>(p);
 }
 GK_KERNEL(gk_linear_f16_64x64_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_linear_f16_64x64_any(const gk_linear_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_linear_f16_64x64_any(const gk_linear_params p) {
     gk_linear::run<gk_igemm::TcM, false>(p);
 }
 GK_KERNEL(gk_linear_f16_64x64_any);
 
-extern "C" __global__ void __launch_bounds__(128) gk_linear_f16_128x16_vec(const gk_linear_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_linear_f16_128x16_vec(const gk_linear_params p) {
     gk_linear::run<gk_igemm::TcN, true>(p);
 }
 GK_KERNEL(gk_linear_f16_128x16_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_linear_f16_128x16_any(const gk_linear_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_linear_f16_128x16_any(const gk_linear_params p) {
     gk_linear::run<gk_igemm::TcN, false>(p);
 }
 GK_KERNEL(gk_linear_f16_128x16_any);
@@ -150,11 +149,6 @@ extern "C" __global__ void __launch_bounds__(256) gk_linear_f32_128x128_vec(cons
     gk_linear::run<gk_igemm::FmaL, true>(p);
 }
 GK_KERNEL(gk_linear_f32_128x128_vec);
-
-extern "C" __global__ void __launch_bounds__(256) gk_linear_f32_128x128_any(const gk_linear_params p) {
-    gk_linear::run<gk_igemm::FmaL, false>(p);
-}
-GK_KERNEL(gk_linear_f32_128x128_any);
 
 extern "C" __global__ void __launch_bounds__(256) gk_linear_f32_64x64_vec(const gk_linear_params p) {
     gk_linear::run<gk_igemm::FmaM, true>(p);
@@ -166,12 +160,12 @@ extern "C" __global__ void __launch_bounds__(256) gk_linear_f32_64x64_any(const 
 }
 GK_KERNEL(gk_linear_f32_64x64_any);
 
-extern "C" __global__ void __launch_bounds__(128) gk_linear_f32_128x16_vec(const gk_linear_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_linear_f32_128x16_vec(const gk_linear_params p) {
     gk_linear::run<gk_igemm::FmaN, true>(p);
 }
 GK_KERNEL(gk_linear_f32_128x16_vec);
 
-extern "C" __global__ void __launch_bounds__(128) gk_linear_f32_128x16_any(const gk_linear_params p) {
+extern "C" __global__ void __launch_bounds__(128, 4) gk_linear_f32_128x16_any(const gk_linear_params p) {
     gk_linear::run<gk_igemm::FmaN, false>(p);
 }
 GK_KERNEL(gk_linear_f32_128x16_any);

@@ -13,7 +13,7 @@
 //     struct Cur;                                // where a thread is in the reduction (channel, tap)
 //     Row row(int m) const;                      // m < M() -> ok
 //     Cur cursor(int red) const;                 // cursor at reduction index red
-//     void advance(Cur &, int step) const;       // step >= 1 reduction indices further
+//     bool advance(Cur &, int step) const;       // step >= 1 indices further; true if the tap changed
 //     bool step1(Cur &) const;                   // one index further; true if the tap changed
 //     const T *at(const Row &, const Cur &) const; // channel 0 of the source pixel of this tap, or
 //                                                // nullptr where the input reads as zero
@@ -65,14 +65,18 @@ __device__ __forceinline__ void split_pixel(int m, int h, int w, int &n, int &i,
 struct Cursor3 {
     int c, i, o;
 
-    __device__ __forceinline__ void norm(int cw, int ni) {
+    // Brings c back below cw, moving to later taps; true if the tap changed.
+    __device__ __forceinline__ bool norm(int cw, int ni) {
+        bool moved = false;
         while (c >= cw) {
             c -= cw;
+            moved = true;
             if (++i == ni) {
                 i = 0;
                 ++o;
             }
         }
+        return moved;
     }
     __device__ __forceinline__ static Cursor3 at(int red, int cw, int ni) {
         Cursor3 k;
@@ -264,7 +268,9 @@ __device__ __forceinline__ void pipeline(int ktiles, Fetch &&fetch, Stash &&stas
 // A tile, 16-byte async copies: every VEC-channel chunk of a row lies in one tap and one source
 // pixel (the input channels are a multiple of VEC and the view is 16-byte aligned; Java checks).
 // A thread owns one chunk column and PASSES rows; zero padding, rows past M and the reduction's
-// tail are zero-filled by the copy itself.
+// tail are zero-filled by the copy itself. The rows' source pixels (padding and upsample index
+// maps) are resolved again only when the thread's chunk moves to another tap, every C/BK k-tiles
+// for wide layers.
 template <class Taps, int BM, int BK, int THREADS, int LDS> struct AVec {
     using T = typename Taps::T;
     static constexpr int V = vec_of<T>::N, CPR = BK / V, RPP = THREADS / CPR, PASSES = BM / RPP;
@@ -272,8 +278,10 @@ template <class Taps, int BM, int BK, int THREADS, int LDS> struct AVec {
 
     const Taps &tp;
     typename Taps::Row rows[PASSES];
+    const T *src[PASSES];
     typename Taps::Cur cur;
     int row0, col;
+    bool fresh; // src[] belongs to cur's tap
 
     __device__ __forceinline__ AVec(const Taps &t, int m0) : tp(t) {
         row0 = threadIdx.x / CPR;
@@ -281,17 +289,23 @@ template <class Taps, int BM, int BK, int THREADS, int LDS> struct AVec {
 #pragma unroll
         for (int q = 0; q < PASSES; ++q) rows[q] = tp.row(m0 + row0 + q * RPP);
         cur = tp.cursor(col);
+        fresh = false;
     }
 
     __device__ __forceinline__ void fetch(T *sA) {
+        if (!fresh) {
+#pragma unroll
+            for (int q = 0; q < PASSES; ++q) src[q] = tp.at(rows[q], cur);
+            fresh = true;
+        }
         const bool cok = tp.chan_ok(cur);
         const int c = tp.chan(cur);
 #pragma unroll
         for (int q = 0; q < PASSES; ++q) {
-            const T *src = cok ? tp.at(rows[q], cur) : nullptr;
-            gk_cp_async_16_zfill(sA + (row0 + q * RPP) * LDS + col, src ? src + c : tp.any(), src ? 16 : 0);
+            const bool ok = cok && src[q];
+            gk_cp_async_16_zfill(sA + (row0 + q * RPP) * LDS + col, ok ? src[q] + c : tp.any(), ok ? 16 : 0);
         }
-        tp.advance(cur, BK);
+        if (tp.advance(cur, BK)) fresh = false;
     }
     __device__ __forceinline__ void stash(T *) {}
 };

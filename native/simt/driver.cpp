@@ -60,15 +60,6 @@ CUresult fail(CUresult r, const char *fmt, ...) {
     return r;
 }
 
-size_t copy_out(const std::string &s, char *buf, size_t size) {
-    if (buf && size > 0) {
-        size_t n = std::min(s.size(), size - 1);
-        memcpy(buf, s.data(), n);
-        buf[n] = 0;
-    }
-    return s.size();
-}
-
 // ---- context ------------------------------------------------------------------------------------
 struct Context {
     int refs = 0;
@@ -81,9 +72,25 @@ Context g_primary;
 // Non-zero initialiser: keeps it in .tdata (exec.cpp poisons the zero-initialised .tbss).
 struct DriverTls {
     Context *current;
+    std::string *error_copy; // what gk_simt_last_error/gk_simt_stream_error returned on this thread
     int initialised;
 };
-__thread DriverTls t_drv = {nullptr, 1};
+__thread DriverTls t_drv = {nullptr, nullptr, 1};
+
+pthread_key_t g_copy_key;
+pthread_once_t g_copy_once = PTHREAD_ONCE_INIT;
+
+// A per-thread copy of an error text, valid until this thread's next call; NULL when empty.
+const char *hand_out(const std::string &msg) {
+    if (msg.empty()) return nullptr;
+    if (!t_drv.error_copy) {
+        pthread_once(&g_copy_once, [] { pthread_key_create(&g_copy_key, [](void *p) { delete static_cast<std::string *>(p); }); });
+        t_drv.error_copy = new std::string();
+        pthread_setspecific(g_copy_key, t_drv.error_copy);
+    }
+    *t_drv.error_copy = msg;
+    return t_drv.error_copy->c_str();
+}
 
 } // namespace
 
@@ -223,7 +230,6 @@ struct StreamState {
     CUresult sticky = CUDA_SUCCESS;
     std::string sticky_msg;
     bool stop = false;
-    std::thread th;
     Capture capture = Capture::none;
     CUstreamCaptureMode capture_mode = CU_STREAM_CAPTURE_MODE_GLOBAL;
     std::thread::id capture_thread;
@@ -309,7 +315,8 @@ void run_cmd(StreamState &s, Cmd &c, bool skip) {
     }
 }
 
-void stream_main(StreamState *s) {
+// The stream's worker; it holds a reference, so a destroyed stream drains its queue and then goes.
+void stream_main(std::shared_ptr<StreamState> s) {
     pthread_setname_np(pthread_self(), s->legacy ? "gk-simt-null" : "gk-simt-stream");
     for (;;) {
         Cmd c;
@@ -339,7 +346,7 @@ std::shared_ptr<StreamState> new_stream(unsigned flags, bool legacy) {
     auto s = std::make_shared<StreamState>();
     s->flags = flags;
     s->legacy = legacy;
-    s->th = std::thread(stream_main, s.get());
+    std::thread(stream_main, s).detach();
     return s;
 }
 
@@ -1082,17 +1089,12 @@ CUresult CUDAAPI cuStreamDestroy(CUstream hStream) {
         s = it->second;
         g_streams.erase(it);
     }
-    // Queued work still completes (as on a GPU); the worker then exits.
+    // Returns at once, as CUDA's does: queued work still completes, then the worker exits.
     {
         std::lock_guard<std::mutex> g(s->m);
         s->stop = true;
     }
     s->cv.notify_all();
-    if (s->th.get_id() == std::this_thread::get_id()) {
-        s->th.detach();
-    } else {
-        s->th.join();
-    }
     return CUDA_SUCCESS;
 }
 
@@ -1369,19 +1371,27 @@ GK_SIMT_EXPORT CUresult gk_simt_set_workers(int n) {
 GK_SIMT_EXPORT int gk_simt_get_workers(void) { return workers(); }
 
 /* The detail of the most recent error (a failed launch: kernel, block, thread and what went
- * wrong; or why an API call was refused). Copies it NUL-terminated into buf and returns its
- * full length; 0 when there was none. */
-GK_SIMT_EXPORT size_t gk_simt_last_error(char *buf, size_t size) {
-    std::lock_guard<std::mutex> g(g_err_m);
-    return copy_out(g_last_error, buf, size);
+ * wrong; or why an API call was refused), or NULL when there was none. The text is this thread's
+ * copy, valid until its next call of gk_simt_last_error or gk_simt_stream_error. */
+GK_SIMT_EXPORT const char *gk_simt_last_error(void) {
+    std::string copy;
+    {
+        std::lock_guard<std::mutex> g(g_err_m);
+        copy = g_last_error;
+    }
+    return hand_out(copy);
 }
 
-/* The sticky error detail of one stream (empty when it has not failed). */
-GK_SIMT_EXPORT size_t gk_simt_stream_error(CUstream hStream, char *buf, size_t size) {
+/* The sticky launch failure of one stream, as above (NULL when it has not failed). */
+GK_SIMT_EXPORT const char *gk_simt_stream_error(CUstream hStream) {
     auto s = get_stream(hStream);
-    if (!s) return copy_out("", buf, size);
-    std::lock_guard<std::mutex> g(s->m);
-    return copy_out(s->sticky_msg, buf, size);
+    if (!s) return nullptr;
+    std::string copy;
+    {
+        std::lock_guard<std::mutex> g(s->m);
+        copy = s->sticky_msg;
+    }
+    return hand_out(copy);
 }
 
 /* The kernels this library (and any module that registered into it) can launch. */

@@ -572,9 +572,9 @@ void wmma_check_ptr(Fiber *self, const char *what, const void *p, unsigned ldm, 
     if (reinterpret_cast<uintptr_t>(p) % 32 != 0) {
         fail(self, "%s at %s: pointer %p is not 256-bit (32-byte) aligned", what, site(file, line).c_str(), p);
     }
-    if (ldm == 0 || ldm % ldm_multiple != 0 || ldm < 16) {
-        fail(self, "%s at %s: ldm %u must be >= 16 and a multiple of %u elements (16 bytes)", what,
-             site(file, line).c_str(), ldm, ldm_multiple);
+    if (ldm % ldm_multiple != 0) {
+        fail(self, "%s at %s: ldm %u must be a multiple of %u elements (16 bytes)", what, site(file, line).c_str(), ldm,
+             ldm_multiple);
     }
 }
 
@@ -949,6 +949,7 @@ class Pool {
     }
 
     void helper(int index) {
+        pthread_setname_np(pthread_self(), "gk-simt-worker");
         std::unique_lock<std::mutex> g(m_);
         for (;;) {
             cv_work_.wait(g, [&] { return index < wanted_ - 1 && !jobs_.empty(); });

@@ -29,12 +29,12 @@ CUresult gk_simt_set_workers(int n);
 int gk_simt_get_workers(void);
 
 /* The most recent error's detail (a failed launch names kernel, block, thread and what went
- * wrong; a refused call says why), copied NUL-terminated into buf; returns its full length, 0 if
- * there was none. */
-size_t gk_simt_last_error(char *buf, size_t size);
+ * wrong; a refused call says why), or NULL if there was none. The text is the calling thread's
+ * copy, valid until its next call of gk_simt_last_error or gk_simt_stream_error. */
+const char *gk_simt_last_error(void);
 
-/* One stream's sticky launch failure, as above (0 when the stream has not failed). */
-size_t gk_simt_stream_error(CUstream stream, char *buf, size_t size);
+/* One stream's sticky launch failure, as above (NULL when the stream has not failed). */
+const char *gk_simt_stream_error(CUstream stream);
 
 /* The kernels that cuModuleGetFunction can find. */
 int gk_simt_kernel_count(void);

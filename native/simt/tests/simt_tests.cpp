@@ -62,15 +62,13 @@ std::string fmt(const char *f, ...) {
     } while (0)
 
 std::string last_error() {
-    char buf[2048];
-    gk_simt_last_error(buf, sizeof buf);
-    return buf;
+    const char *e = gk_simt_last_error();
+    return e ? e : "";
 }
 
 std::string stream_error(CUstream s) {
-    char buf[2048];
-    gk_simt_stream_error(s, buf, sizeof buf);
-    return buf;
+    const char *e = gk_simt_stream_error(s);
+    return e ? e : "";
 }
 
 const char *err_name(CUresult r) {
@@ -647,6 +645,22 @@ CHECK(wmma_divergent_pointer_caught) {
     return e;
 }
 
+CHECK(wmma_alignment_and_ldm_caught) {
+    Stream s;
+    auto A = quarters(4);
+    CUresult r;
+    run_wmma(WmmaCase{0, 0, 0, 0, 16, 16, 16, 16, true}, A, A, A, 1.0f, 0, s, &r, 2);
+    REQUIRE(r == CUDA_ERROR_LAUNCH_FAILED, "misaligned pointer: %s", err_name(r));
+    std::string e = stream_error(s);
+    REQUIRE(contains(e, "not 256-bit (32-byte) aligned"), "detail: %s", e.c_str());
+    Stream s2;
+    run_wmma(WmmaCase{0, 0, 0, 0, 16, 12, 16, 16, true}, A, A, A, 1.0f, 0, s2, &r, 0);
+    REQUIRE(r == CUDA_ERROR_LAUNCH_FAILED, "ldm 12: %s", err_name(r));
+    std::string e2 = stream_error(s2);
+    REQUIRE(contains(e2, "ldm 12 must be a multiple of 8"), "detail: %s", e2.c_str());
+    return e + " | " + e2;
+}
+
 // ---- checks: cp.async ---------------------------------------------------------------------------
 std::vector<float> run_cp_async(int n, int tail, int mode, int sched, CUresult *r, Stream &s) {
     ScheduleGuard guard;
@@ -765,6 +779,14 @@ CHECK(warp_collective_in_partial_warp_caught) {
     std::string e = run_bad(2, 48); // warp 1 has 16 threads
     REQUIRE(contains(e, "warp of 16 threads"), "detail: %s", e.c_str());
     return e;
+}
+
+CHECK(cp_async_arguments_caught) {
+    std::string e = run_bad(6, 64);
+    REQUIRE(contains(e, "gk_cp_async_16 at") && contains(e, "must be 16-byte aligned"), "detail: %s", e.c_str());
+    std::string e2 = run_bad(7, 64);
+    REQUIRE(contains(e2, "src_bytes 17 is not in [0, 16]"), "detail: %s", e2.c_str());
+    return e + " | " + e2;
 }
 
 // ---- checks: schedules --------------------------------------------------------------------------
@@ -1007,7 +1029,25 @@ CHECK(streams) {
     await(s);
     REQUIRE(out.get()[8 * 31 + 3] == 31, "the launch did not use the params as they were at cuLaunchKernel");
     REQUIRE_RESULT(cuStreamQuery(s), CUDA_SUCCESS);
-    return "in-order execution, concurrent streams, params copied at launch, query";
+
+    // cuStreamDestroy returns at once; the stream's queued work still runs.
+    CUstream doomed;
+    CU(cuStreamCreate(&doomed, CU_STREAM_NON_BLOCKING));
+    std::atomic<int> gate2{0};
+    HostCall hold{[&] { wait_flag(gate2, 1); }};
+    CU(cuLaunchHostFunc(doomed, HostCall::call, &hold));
+    CU(cuMemsetD32Async(a.d, 77, 16, doomed));
+    CU(cuStreamDestroy(doomed));
+    REQUIRE_RESULT(cuStreamQuery(doomed), CUDA_ERROR_INVALID_HANDLE);
+    REQUIRE(a.get()[0] != 77, "the destroyed stream's memset ran before its gate opened");
+    gate2 = 1;
+    bool landed = false;
+    for (int i = 0; i < 10000 && !landed; i++) {
+        landed = a.get()[0] == 77;
+        if (!landed) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    REQUIRE(landed, "work queued before cuStreamDestroy never ran");
+    return "in-order execution, concurrent streams, params copied at launch, query, destroy with queued work";
 }
 
 CHECK(legacy_stream) {
@@ -1200,39 +1240,57 @@ CHECK(stack_guard) {
 }
 
 // ---- timing -------------------------------------------------------------------------------------
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
+// CPU time of the whole process (all threads): on a shared machine wall-clock time mostly measures
+// the other processes; both are printed.
+struct Clock {
+    std::chrono::steady_clock::time_point wall = std::chrono::steady_clock::now();
+    double cpu0 = cpu_now();
+    static double cpu_now() {
+        timespec ts;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    }
+    // "cpu X, wall Y" per unit, in `scale` units (1e9: ns, 1e6: us).
+    std::string per(double units, double scale, const char *unit) const {
+        double w = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count();
+        double c = cpu_now() - cpu0;
+        return fmt("%.1f %s CPU (%.1f %s wall)", c / units * scale, unit, w / units * scale, unit);
+    }
+};
 
 void perf() {
     Dev<int> out(1024);
-    auto t0 = std::chrono::steady_clock::now();
     const int launches = 2000;
+    Clock c1;
     for (int i = 0; i < launches; i++) {
         launch("gk_simt_test_empty", dim3(1), dim3(32), 0, gk_test_bad_params{out.ptr(), 0});
         await();
     }
-    printf("launch + synchronize, empty kernel 1x32: %.1f us\n", seconds_since(t0) / launches * 1e6);
-    t0 = std::chrono::steady_clock::now();
+    printf("launch + cuStreamSynchronize of an empty 1x32 kernel: %s\n", c1.per(launches, 1e6, "us").c_str());
+    Clock c2;
     for (int i = 0; i < launches; i++) launch("gk_simt_test_empty", dim3(1), dim3(32), 0, gk_test_bad_params{out.ptr(), 0});
     await();
-    printf("launch (queued), empty kernel 1x32: %.1f us\n", seconds_since(t0) / launches * 1e6);
-    t0 = std::chrono::steady_clock::now();
+    printf("queued launches of an empty 1x32 kernel: %s per launch\n", c2.per(launches, 1e6, "us").c_str());
+    Clock c3;
     launch("gk_simt_test_empty", dim3(4096), dim3(256), 0, gk_test_bad_params{out.ptr(), 0});
     await();
-    printf("empty kernel 4096x256 threads: %.1f ns per thread (workers %d)\n", seconds_since(t0) / (4096.0 * 256) * 1e9,
+    printf("empty kernel, 4096 blocks of 256 threads: %s per thread (%d workers)\n", c3.per(4096.0 * 256, 1e9, "ns").c_str(),
            gk_simt_get_workers());
     const int barriers = 200;
     CU(gk_simt_set_workers(1));
-    t0 = std::chrono::steady_clock::now();
-    launch("gk_simt_test_barriers", dim3(4), dim3(1024), 0, gk_test_bad_params{out.ptr(), barriers});
-    await();
-    printf("__syncthreads: %.1f ns per thread per barrier (one fiber switch each; 1 worker)\n",
-           seconds_since(t0) / (4.0 * 1024 * barriers) * 1e9);
-    t0 = std::chrono::steady_clock::now();
-    launch("gk_simt_test_shuffles", dim3(4), dim3(1024), 0, gk_test_bad_params{out.ptr(), barriers});
-    await();
-    printf("__shfl_xor_sync: %.1f ns per lane per shuffle (1 worker)\n", seconds_since(t0) / (4.0 * 1024 * barriers) * 1e9);
+    for (int threads : {128, 256, 1024}) {
+        int blocks = 4096 / threads;
+        Clock cb;
+        launch("gk_simt_test_barriers", dim3(blocks), dim3(threads), 0, gk_test_bad_params{out.ptr(), barriers});
+        await();
+        std::string b = cb.per(4096.0 * barriers, 1e9, "ns");
+        Clock cs;
+        launch("gk_simt_test_shuffles", dim3(blocks), dim3(threads), 0, gk_test_bad_params{out.ptr(), barriers});
+        await();
+        std::string sh = cs.per(4096.0 * barriers, 1e9, "ns");
+        printf("blocks of %4d threads, 1 worker: __syncthreads %s per thread (one fiber switch each); "
+               "__shfl_xor_sync %s per lane\n", threads, b.c_str(), sh.c_str());
+    }
 }
 
 CUcontext g_ctx;

@@ -250,7 +250,8 @@ template <typename LA, typename LB> __device__ __forceinline__ void wmma_tile(co
     wmma::fragment<wmma::accumulator, 16, 16, 16, float> c;
     const __half *pa = p.a;
     // A deliberately broken kernel: one lane computes its own address.
-    if (p.divergent_pointer && threadIdx.x == 5) pa += 16 * p.lda;
+    if (p.divergent_pointer == 1 && threadIdx.x == 5) pa += 16 * p.lda;
+    if (p.divergent_pointer == 2) pa += 1; // every lane: 2 bytes off the 32-byte alignment
     wmma::load_matrix_sync(a, pa, p.lda);
     wmma::load_matrix_sync(b, p.b, p.ldb);
     if (p.c) {
@@ -362,6 +363,7 @@ GK_KERNEL(gk_simt_test_shuffles);
 // mode 3: a shuffle with a partial mask
 // mode 4: half of warp 0 at one shuffle, half at another
 // mode 5: lane 7 waits at __syncthreads while its warp shuffles
+// mode 6, 7: cp.async to a misaligned address, with src_bytes > 16
 extern "C" __global__ void gk_simt_test_bad(const gk_test_bad_params p) {
     int t = threadIdx.x;
     switch (p.mode) {
@@ -405,6 +407,18 @@ extern "C" __global__ void gk_simt_test_bad(const gk_test_bad_params p) {
         int v = __shfl_xor_sync(0xffffffffu, t, 1);
         p.out[t] = v;
         __syncthreads();
+        break;
+    }
+    case 6: { // an asynchronous copy to a misaligned shared address
+        __shared__ __align__(16) float buf[64 * 4 + 4];
+        gk_cp_async_16(&buf[4 * t + 1], p.out);
+        gk_cp_async_wait_all();
+        break;
+    }
+    case 7: { // more source bytes than the 16 a copy moves
+        __shared__ __align__(16) float buf2[64 * 4];
+        gk_cp_async_16_zfill(&buf2[4 * t], p.out, 17);
+        gk_cp_async_wait_all();
         break;
     }
     default: break;

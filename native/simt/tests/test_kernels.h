@@ -94,7 +94,7 @@ struct gk_test_wmma_params {
     int a_col, b_col, c_col, d_col; // col_major flags
     float scale;                    // applied to every accumulator element (elementwise loop)
     int bias_by_index;              // adds i to x[i]: depends on the (unspecified) element mapping
-    int divergent_pointer;          // lane 5 passes another pointer to load_matrix_sync
+    int divergent_pointer;          // 1: lane 5 passes another pointer to load_matrix_sync; 2: misaligned
 };
 
 struct gk_test_cp_async_params {

@@ -1,5 +1,6 @@
 // Fused vs unfused Plans of an UpscalerJS model, fp32 and fp16: launches, arena bytes and run time
-// (best and median of N runs, after warm-up) on the cpu device.
+// (best and median of N runs, after warm-up) on the cpu device, plus the process CPU time per run
+// divided by the thread count, which other work on a shared machine disturbs far less.
 // Usage: PlanPerf [reps] [model-dir] [scale] [WxH]   (default: 10 ../shared/data/models/upscalerjs/esrgan-slim 4 128x128)
 package dev.gannet.bench;
 
@@ -17,6 +18,9 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 public final class PlanPerf {
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
     private PlanPerf() {}
 
     public static void main(String[] args) {
@@ -43,17 +47,20 @@ public final class PlanPerf {
                             s.synchronize();
                         }
                         double[] t = new double[reps];
+                        long cpu0 = OS.getProcessCpuTime();
                         for (int i = 0; i < reps; i++) {
                             long t0 = System.nanoTime();
                             ex.run(s);
                             s.synchronize();
                             t[i] = (System.nanoTime() - t0) / 1e6;
                         }
+                        double cpuMs = (OS.getProcessCpuTime() - cpu0) / 1e6 / reps / cpu.threads();
                         Arrays.sort(t);
                         System.out.printf("%-4s %-7s launches %3d, graph nodes %d, arena planned %6.1f MiB (naive %6.1f)"
-                                + ", run best %7.1f ms, median %7.1f ms%n", p.name().toLowerCase(),
+                                + ", run best %7.1f ms, median %7.1f ms, CPU time %7.1f ms%n", p.name().toLowerCase(),
                                 fuse ? "fused" : "unfused", plan.launches(), plan.graphNodes(),
-                                plan.plannedBytes() / 1048576.0, plan.naiveBytes() / 1048576.0, t[0], t[reps / 2]);
+                                plan.plannedBytes() / 1048576.0, plan.naiveBytes() / 1048576.0, t[0], t[reps / 2],
+                                cpuMs);
                     }
                 }
             }

@@ -135,7 +135,7 @@ final class InfoCommand implements Callable<Integer> {
         }
         List<PtxasReport.Kernel> ks = report.get().kernels().stream().filter(k -> k.arch().equals("sm_90"))
                 .sorted(Comparator.comparing(PtxasReport.Kernel::name)).toList();
-        row("kernels", ks.size() + " kernels for sm_90 in " + report.get().origin());
+        row("kernels", ks.size() + " kernels for sm_90 (ptxas report " + PtxasReport.FILE + ": " + report.get().origin() + ")");
         int w = ks.stream().mapToInt(k -> k.name().length()).max().orElse(6);
         String fmt = "  %-" + w + "s  %9s  %12s  %11s  %11s%n";
         out.printf(fmt, "kernel", "registers", "spill stores", "spill loads", "shared (B)");

@@ -307,7 +307,7 @@ public sealed interface Op {
         }
     }
 
-    /** y = convert(x·scale + offset) to {@code to} (images in and out: U8 ↔ float). */
+    /** y = convert(x·scale + offset) to F32 or U8 (images in and out: U8 ↔ float). */
     record CastOp(DType to, float scale, float offset) implements Op {
         public String kind() {
             return "cast";
@@ -315,8 +315,9 @@ public sealed interface Op {
 
         public List<TensorType> infer(List<TensorType> in) {
             arity(this, in, 1);
-            Check.arg(to == DType.F32 || to == DType.F16 || to == DType.U8, kind(), "target dtype %s is not F32, F16 or U8",
-                    to);
+            // F16 is how a Plan stores floats, not a graph's choice: graphs cast between F32 and U8.
+            Check.arg(to == DType.F32 || to == DType.U8, kind(), "target dtype %s is not F32 or U8 (fp16 storage is the "
+                    + "plan's precision, PlanOptions.fp16())", to);
             Check.arg(Float.isFinite(scale) && Float.isFinite(offset), kind(), "scale and offset must be finite");
             return List.of(new TensorType(in.get(0).shape(), to));
         }

@@ -235,13 +235,13 @@ public final class CudaDevice implements Device {
 
     @Override
     public String description() {
-        String gpu = props.name() + ", sm_" + props.cc() + ", " + props.smCount() + " SMs, "
+        String limits = "sm_" + props.cc() + ", " + props.smCount() + " SMs, "
                 + String.format("%.1f GiB", totalMemory / (double) (1L << 30));
         if (lib.kind == DeviceKind.SIMT) {
-            return "SIMT emulator " + lib.file + " (kernels run on the CPU) posing as " + gpu + ", schedule "
-                    + schedule;
+            return lib.file + " runs the CUDA kernels on the CPU as \"" + props.name() + "\" (" + limits
+                    + "), thread schedule " + schedule;
         }
-        return gpu + ", driver " + driverVersion / 1000 + "." + driverVersion % 1000 / 10;
+        return props.name() + " (" + limits + "), driver " + driverVersion / 1000 + "." + driverVersion % 1000 / 10;
     }
 
     /** Compute capability, limits and the GPU name, read once when the device opened. */
@@ -608,24 +608,16 @@ public final class CudaDevice implements Device {
 
     @Override
     public void copyToDevice(MemorySegment host, long hostOffset, long deviceAddress, long bytes) {
-        checkOpen();
-        current();
-        synchronized (stagingLock) {
-            MemorySegment stream = transferStream();
-            for (long done = 0; done < bytes; ) {
-                long n = Math.min(bytes - done, STAGING_CHUNK);
-                MemorySegment pinned = staging(n);
-                MemorySegment.copy(host, hostOffset + done, pinned, 0, n);
-                String what = n + " B to 0x" + Long.toHexString(deviceAddress + done);
-                check(cu.cuMemcpyHtoDAsync_v2(deviceAddress + done, pinned, n, stream), "cuMemcpyHtoDAsync_v2", what);
-                check(cu.cuStreamSynchronize(stream), "cuStreamSynchronize", what); // before the buffer is refilled
-                done += n;
-            }
-        }
+        copy(true, host, hostOffset, deviceAddress, bytes);
     }
 
     @Override
     public void copyToHost(long deviceAddress, MemorySegment host, long hostOffset, long bytes) {
+        copy(false, host, hostOffset, deviceAddress, bytes);
+    }
+
+    /** A synchronous copy in pinned chunks: each is copied and waited for before the buffer is reused. */
+    private void copy(boolean toDevice, MemorySegment host, long hostOffset, long deviceAddress, long bytes) {
         checkOpen();
         current();
         synchronized (stagingLock) {
@@ -633,10 +625,16 @@ public final class CudaDevice implements Device {
             for (long done = 0; done < bytes; ) {
                 long n = Math.min(bytes - done, STAGING_CHUNK);
                 MemorySegment pinned = staging(n);
-                String what = n + " B from 0x" + Long.toHexString(deviceAddress + done);
-                check(cu.cuMemcpyDtoHAsync_v2(pinned, deviceAddress + done, n, stream), "cuMemcpyDtoHAsync_v2", what);
+                long dev = deviceAddress + done;
+                String what = n + " B " + (toDevice ? "to" : "from") + " 0x" + Long.toHexString(dev);
+                if (toDevice) {
+                    MemorySegment.copy(host, hostOffset + done, pinned, 0, n);
+                    check(cu.cuMemcpyHtoDAsync_v2(dev, pinned, n, stream), "cuMemcpyHtoDAsync_v2", what);
+                } else {
+                    check(cu.cuMemcpyDtoHAsync_v2(pinned, dev, n, stream), "cuMemcpyDtoHAsync_v2", what);
+                }
                 check(cu.cuStreamSynchronize(stream), "cuStreamSynchronize", what);
-                MemorySegment.copy(pinned, 0, host, hostOffset + done, n);
+                if (!toDevice) MemorySegment.copy(pinned, 0, host, hostOffset + done, n);
                 done += n;
             }
         }

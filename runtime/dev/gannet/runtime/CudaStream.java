@@ -22,7 +22,10 @@ final class CudaStream implements Stream {
         List<CudaLaunchSpec> plan(CudaScratch scratch);
     }
 
-    /** Work queued but not yet known to be finished: its completion event and what it holds. */
+    /**
+     * Work queued but not yet known to be finished: its completion event (null when the stream had
+     * failed before one could be recorded) and what it holds.
+     */
     private record Pending(MemorySegment event, List<Tensor> tensors, List<Object> keep, String description) {}
 
     private final CudaDevice device;
@@ -146,11 +149,15 @@ final class CudaStream implements Stream {
         MemorySegment ev = spareEvents.isEmpty() ? device.createEvent(false) : spareEvents.pop();
         int st = cu.cuEventRecord(ev, handle);
         if (st != CudaDriver.CUDA_SUCCESS) {
-            // Without an event nothing says when the kernels are done: wait for them here.
-            cu.cuStreamSynchronize(handle);
-            DeviceBuffer.unretainAll(tensors);
             spareEvents.push(ev);
-            device.check(st, "cuEventRecord", description + " on " + label());
+            // Without an event nothing says when the kernels are done: wait for the stream here. If it
+            // has failed (a kernel of this submission or an earlier one; sticky, as on a GPU), the next
+            // synchronize() reports that failure naming this submission; otherwise the record failed.
+            int sync = cu.cuStreamSynchronize(handle);
+            DeviceBuffer.unretainAll(tensors);
+            if (sync == CudaDriver.CUDA_SUCCESS) device.check(st, "cuEventRecord", description + " on " + label());
+            pending.add(new Pending(null, List.of(), keep, description));
+            return;
         }
         pending.add(new Pending(ev, tensors, keep, description));
     }
@@ -158,7 +165,9 @@ final class CudaStream implements Stream {
     /** Releases the tensors of work that has finished, oldest first; stops at the first unfinished. */
     private void reap() {
         while (!pending.isEmpty()) {
-            int st = cu.cuEventQuery(pending.peek().event());
+            MemorySegment ev = pending.peek().event();
+            if (ev == null) return; // a failed stream: synchronize() reports it
+            int st = cu.cuEventQuery(ev);
             if (st != CudaDriver.CUDA_SUCCESS) return; // not ready, or a failure synchronize() will report
             release(pending.poll());
         }
@@ -166,7 +175,7 @@ final class CudaStream implements Stream {
 
     private void release(Pending p) {
         DeviceBuffer.unretainAll(p.tensors());
-        spareEvents.push(p.event());
+        if (p.event() != null) spareEvents.push(p.event());
     }
 
     @Override
@@ -187,7 +196,9 @@ final class CudaStream implements Stream {
                 // The failed kernel belongs to the oldest submission whose completion event did not pass.
                 for (Pending p : pending) {
                     if (culprit != null) after++;
-                    else if (cu.cuEventQuery(p.event()) != CudaDriver.CUDA_SUCCESS) culprit = p.description();
+                    else if (p.event() == null || cu.cuEventQuery(p.event()) != CudaDriver.CUDA_SUCCESS) {
+                        culprit = p.description();
+                    }
                 }
             }
             while (!pending.isEmpty()) release(pending.poll());

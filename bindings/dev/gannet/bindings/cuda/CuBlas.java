@@ -6,7 +6,6 @@ package dev.gannet.bindings.cuda;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import dev.gannet.bindings.NativeLibraryException;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
@@ -22,11 +21,11 @@ public final class CuBlas {
         static final CuBlas INSTANCE = LIB.present() ? new CuBlas(LIB) : null;
     }
 
-    private final String soname;
+    private final OptionalLibrary lib;
     private final MethodHandle create, destroy, setStream, sgemm;
 
     private CuBlas(OptionalLibrary lib) {
-        soname = lib.soname();
+        this.lib = lib;
         create = lib.fn("cublasCreate_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         destroy = lib.fn("cublasDestroy_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         setStream = lib.fn("cublasSetStream_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
@@ -44,25 +43,16 @@ public final class CuBlas {
         return Optional.ofNullable(Holder.LIB.missing());
     }
 
-    private MethodHandle h(MethodHandle m, String name) {
-        if (m == null) throw new NativeLibraryException(name + " is not exported by " + soname);
-        return m;
-    }
-
-    private static RuntimeException wrap(Throwable t) {
-        return t instanceof RuntimeException r ? r : new IllegalStateException(t);
-    }
-
     public int cublasCreate_v2(MemorySegment handle) {
-        try { return (int) h(create, "cublasCreate_v2").invokeExact(handle); } catch (Throwable t) { throw wrap(t); }
+        try { return (int) lib.require(create, "cublasCreate_v2").invokeExact(handle); } catch (Throwable t) { throw OptionalLibrary.wrap(t); }
     }
 
     public int cublasDestroy_v2(MemorySegment handle) {
-        try { return (int) h(destroy, "cublasDestroy_v2").invokeExact(handle); } catch (Throwable t) { throw wrap(t); }
+        try { return (int) lib.require(destroy, "cublasDestroy_v2").invokeExact(handle); } catch (Throwable t) { throw OptionalLibrary.wrap(t); }
     }
 
     public int cublasSetStream_v2(MemorySegment handle, MemorySegment stream) {
-        try { return (int) h(setStream, "cublasSetStream_v2").invokeExact(handle, stream); } catch (Throwable t) { throw wrap(t); }
+        try { return (int) lib.require(setStream, "cublasSetStream_v2").invokeExact(handle, stream); } catch (Throwable t) { throw OptionalLibrary.wrap(t); }
     }
 
     /** C = alpha op(A) op(B) + beta C, column-major, device pointers; alpha and beta on the host. */
@@ -70,10 +60,10 @@ public final class CuBlas {
                               MemorySegment a, int lda, MemorySegment b, int ldb, MemorySegment beta, MemorySegment c,
                               int ldc) {
         try {
-            return (int) h(sgemm, "cublasSgemm_v2").invokeExact(handle, transa, transb, m, n, k, alpha, a, lda, b, ldb,
+            return (int) lib.require(sgemm, "cublasSgemm_v2").invokeExact(handle, transa, transb, m, n, k, alpha, a, lda, b, ldb,
                     beta, c, ldc);
         } catch (Throwable t) {
-            throw wrap(t);
+            throw OptionalLibrary.wrap(t);
         }
     }
 }

@@ -7,7 +7,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import dev.gannet.bindings.NativeLibraryException;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
@@ -21,11 +20,11 @@ public final class CuDnn {
         static final CuDnn INSTANCE = LIB.present() ? new CuDnn(LIB) : null;
     }
 
-    private final String soname;
+    private final OptionalLibrary lib;
     private final MethodHandle version, create, destroy, setStream, errorString;
 
     private CuDnn(OptionalLibrary lib) {
-        soname = lib.soname();
+        this.lib = lib;
         version = lib.fn("cudnnGetVersion", FunctionDescriptor.of(JAVA_LONG));
         create = lib.fn("cudnnCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         destroy = lib.fn("cudnnDestroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -41,37 +40,28 @@ public final class CuDnn {
         return Optional.ofNullable(Holder.LIB.missing());
     }
 
-    private MethodHandle h(MethodHandle m, String name) {
-        if (m == null) throw new NativeLibraryException(name + " is not exported by " + soname);
-        return m;
-    }
-
-    private static RuntimeException wrap(Throwable t) {
-        return t instanceof RuntimeException r ? r : new IllegalStateException(t);
-    }
-
     public long cudnnGetVersion() {
-        try { return (long) h(version, "cudnnGetVersion").invokeExact(); } catch (Throwable t) { throw wrap(t); }
+        try { return (long) lib.require(version, "cudnnGetVersion").invokeExact(); } catch (Throwable t) { throw OptionalLibrary.wrap(t); }
     }
 
     public int cudnnCreate(MemorySegment handle) {
-        try { return (int) h(create, "cudnnCreate").invokeExact(handle); } catch (Throwable t) { throw wrap(t); }
+        try { return (int) lib.require(create, "cudnnCreate").invokeExact(handle); } catch (Throwable t) { throw OptionalLibrary.wrap(t); }
     }
 
     public int cudnnDestroy(MemorySegment handle) {
-        try { return (int) h(destroy, "cudnnDestroy").invokeExact(handle); } catch (Throwable t) { throw wrap(t); }
+        try { return (int) lib.require(destroy, "cudnnDestroy").invokeExact(handle); } catch (Throwable t) { throw OptionalLibrary.wrap(t); }
     }
 
     public int cudnnSetStream(MemorySegment handle, MemorySegment stream) {
-        try { return (int) h(setStream, "cudnnSetStream").invokeExact(handle, stream); } catch (Throwable t) { throw wrap(t); }
+        try { return (int) lib.require(setStream, "cudnnSetStream").invokeExact(handle, stream); } catch (Throwable t) { throw OptionalLibrary.wrap(t); }
     }
 
     public String cudnnGetErrorString(int status) {
         try {
-            MemorySegment s = (MemorySegment) h(errorString, "cudnnGetErrorString").invokeExact(status);
+            MemorySegment s = (MemorySegment) lib.require(errorString, "cudnnGetErrorString").invokeExact(status);
             return s.equals(MemorySegment.NULL) ? null : s.reinterpret(Long.MAX_VALUE).getString(0);
         } catch (Throwable t) {
-            throw wrap(t);
+            throw OptionalLibrary.wrap(t);
         }
     }
 }

@@ -9,7 +9,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.gannet.bindings.NativeLibraryException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -23,8 +22,8 @@ public final class GkSimt {
     public static final int SCHEDULE_SHUFFLE = 2;
 
     private static final Linker LINKER = Linker.nativeLinker();
-    /** Longer details are cut; they name a kernel, a block and a thread, far less than this. */
-    private static final long DETAIL_BYTES = 4096;
+    /** How far a detail string is read; they name a kernel, a block and a thread, far less than this. */
+    private static final long DETAIL_BYTES = 1 << 16;
 
     private final String library;
     private final MethodHandle lastError;
@@ -34,10 +33,9 @@ public final class GkSimt {
     private GkSimt(String library, SymbolLookup lookup) {
         this.library = library;
         this.lastError = lookup.find("gk_simt_last_error")
-                .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG))).orElse(null);
+                .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(ADDRESS))).orElse(null);
         this.streamError = lookup.find("gk_simt_stream_error")
-                .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG)))
-                .orElse(null);
+                .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(ADDRESS, ADDRESS))).orElse(null);
         this.setSchedule = lookup.find("gk_simt_set_schedule")
                 .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG))).orElse(null);
     }
@@ -47,31 +45,33 @@ public final class GkSimt {
     }
 
     /**
-     * {@code size_t gk_simt_last_error(char *buf, size_t size)}: the detail of the emulator's most
-     * recent error (a failed launch: kernel, block, thread, what went wrong; or why a call was
-     * refused), or null when there is none or the library lacks the function.
+     * {@code const char *gk_simt_last_error(void)}: the detail of the emulator's most recent error (a
+     * failed launch: kernel, block, thread, what went wrong; or why a call was refused), or null when
+     * there is none or the library lacks the function. The text is the calling thread's copy.
      */
     public String lastError() {
         if (lastError == null) return null;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(DETAIL_BYTES);
-            long n = (long) lastError.invokeExact(buf, DETAIL_BYTES);
-            return n == 0 ? null : buf.getString(0);
+        try {
+            return text((MemorySegment) lastError.invokeExact());
         } catch (Throwable t) {
             throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
         }
     }
 
-    /** {@code size_t gk_simt_stream_error(CUstream, char *buf, size_t size)}: a failed stream's sticky detail. */
+    /** {@code const char *gk_simt_stream_error(CUstream)}: a failed stream's sticky detail, or null. */
     public String streamError(MemorySegment stream) {
         if (streamError == null) return null;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(DETAIL_BYTES);
-            long n = (long) streamError.invokeExact(stream, buf, DETAIL_BYTES);
-            return n == 0 ? null : buf.getString(0);
+        try {
+            return text((MemorySegment) streamError.invokeExact(stream));
         } catch (Throwable t) {
             throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
         }
+    }
+
+    private static String text(MemorySegment p) {
+        if (p.equals(MemorySegment.NULL)) return null;
+        String s = p.reinterpret(DETAIL_BYTES).getString(0);
+        return s.isEmpty() ? null : s;
     }
 
     /** {@code CUresult gk_simt_set_schedule(int mode, unsigned long long seed)}: the schedule of later launches. */

@@ -27,6 +27,16 @@ record OptionalLibrary(String soname, SymbolLookup lookup, String missing) {
         return lookup != null;
     }
 
+    /** {@code m}, or the exception saying this version of the library lacks {@code name}. */
+    MethodHandle require(MethodHandle m, String name) {
+        if (m == null) throw new dev.gannet.bindings.NativeLibraryException(name + " is not exported by " + soname);
+        return m;
+    }
+
+    static RuntimeException wrap(Throwable t) {
+        return t instanceof RuntimeException r ? r : new IllegalStateException(t);
+    }
+
     /** A downcall to {@code name}, or null when this version of the library lacks it. */
     MethodHandle fn(String name, FunctionDescriptor fd) {
         return lookup.find(name).map(s -> Linker.nativeLinker().downcallHandle(s, fd)).orElse(null);

@@ -77,14 +77,15 @@ public final class GramCuda implements CudaOp {
         String kernel = "gk_gram_" + dt.name().toLowerCase() + (vec ? "_vec" : "_any");
         var block = CudaLaunchSpec.Dim3.of(threads(dt));
         if (parts == 1) {
-            return List.of(new CudaLaunchSpec(kernel, CudaLaunchSpec.Dim3.of(tiles, 1, items), block, sharedBytes(dt), p));
+            return Igemm.record(List.of(
+                    new CudaLaunchSpec(kernel, CudaLaunchSpec.Dim3.of(tiles, 1, items), block, sharedBytes(dt), p)));
         }
         long bytes = (long) n * ntri * parts * TILE * TILE * 4;
         Params q = p.copy().ptr("scratch", scratch.allocate(bytes));
-        return List.of(
+        return Igemm.record(List.of(
                 new CudaLaunchSpec(kernel, CudaLaunchSpec.Dim3.of(tiles, parts, items), block, sharedBytes(dt), q),
                 new CudaLaunchSpec("gk_gram_finalize",
                         CudaLaunchSpec.Dim3.of(Igemm.dim(OP, "the finalize blocks", ntri * parts, Integer.MAX_VALUE), items),
-                        CudaLaunchSpec.Dim3.of(256), 0, q));
+                        CudaLaunchSpec.Dim3.of(256), 0, q)));
     }
 }

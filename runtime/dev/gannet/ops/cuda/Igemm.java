@@ -9,8 +9,13 @@ import dev.gannet.runtime.GannetException;
 import dev.gannet.runtime.KernelLaunch;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 public final class Igemm {
+    /** Every kernel a plan of these ops (and gram) chose since the last clear: tests check each forced version ran. */
+    static final Set<String> PLANNED = ConcurrentHashMap.newKeySet();
+
     private Igemm() {}
 
     /**
@@ -75,6 +80,14 @@ public final class Igemm {
             return STAGES * (bm + bn) * (16 + 4) * 4;
         }
 
+        /**
+         * Whether the tile has an element-gather version: with gathered A the loads dominate and the
+         * 128x128 tile's fewer B reloads buy little, so gathers run on 64x64 instead.
+         */
+        public boolean gathers() {
+            return this != T128x128;
+        }
+
         public static Tile parse(String s, String property) {
             for (Tile t : values()) if (t.id.equals(s)) return t;
             throw new GannetException(ErrorCode.INVALID_ARGUMENT,
@@ -82,13 +95,13 @@ public final class Igemm {
         }
     }
 
-    /** Every kernel name of {@code op} for dtype: one per tile and load. */
+    /** Every kernel name of {@code op} for dtype: one per tile and load (gathers have no 128x128 tile). */
     static List<String> kernels(String op, DType dt) {
         if (dt != DType.F32 && dt != DType.F16) return List.of();
         List<String> l = new ArrayList<>();
         for (Tile t : Tile.values()) {
             l.add(name(op, dt, t, true));
-            l.add(name(op, dt, t, false));
+            if (t.gathers()) l.add(name(op, dt, t, false));
         }
         return l;
     }
@@ -133,6 +146,11 @@ public final class Igemm {
                 loadProperty(op) + " = '" + forced + "' is not a load mode (auto, any)");
     }
 
+    static List<CudaLaunchSpec> record(List<CudaLaunchSpec> plan) {
+        for (CudaLaunchSpec spec : plan) PLANNED.add(spec.kernel());
+        return plan;
+    }
+
     static long ceil(long a, long b) {
         return (a + b - 1) / b;
     }
@@ -154,8 +172,9 @@ public final class Igemm {
                                      boolean aligned) {
         DType dt = launch.dtype();
         Tile t = choose(op, m, k, dt, props);
-        return List.of(launch(op, dt, t, vec(op, aligned), m, k, dim(op, "the stride classes", z, 65535),
-                launch.params()));
+        boolean vec = vec(op, aligned);
+        if (!vec && !t.gathers()) t = Tile.T64x64;
+        return record(List.of(launch(op, dt, t, vec, m, k, dim(op, "the stride classes", z, 65535), launch.params())));
     }
 
     static CudaLaunchSpec launch(String op, DType dt, Tile t, boolean vec, long m, int k, int z,

@@ -7,8 +7,6 @@ package dev.gannet.ops.cuda;
 import dev.gannet.bindings.Params;
 import dev.gannet.runtime.DType;
 import dev.gannet.runtime.KernelLaunch;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 public final class Pad2dCuda implements CudaOp {
@@ -34,37 +32,20 @@ public final class Pad2dCuda implements CudaOp {
     @Override
     public List<CudaLaunchSpec> plan(KernelLaunch launch, CudaProps props, CudaScratch scratch) {
         Params p = launch.params();
-        View x = View.of(p, "x"), y = View.of(p, "y");
-        int es = launch.dtype().size();
-        int lanes = 16 / es;
-        boolean vector = y.c % lanes == 0 && x.vectorizable(lanes, es) && y.vectorizable(lanes, es);
+        GkView x = GkView.read(p, "x"), y = GkView.read(p, "y");
+        int lanes = 16 / launch.dtype().size();
+        // Channels are contiguous (the launcher checks): a pixel is whole 16-byte vectors when C
+        // divides and every pixel a thread steps to starts on a 16-byte boundary.
+        boolean vector = y.c() % lanes == 0 && x.packAligned(lanes, GkView.N, GkView.H, GkView.W)
+                && y.packAligned(lanes, GkView.N, GkView.H, GkView.W);
         String kernel = switch (launch.dtype()) {
             case F32 -> vector ? "gk_pad2d_f32_v4" : "gk_pad2d_f32";
             case F16 -> vector ? "gk_pad2d_f16_v8" : "gk_pad2d_f16";
             default -> throw new IllegalArgumentException("pad2d has no " + launch.dtype() + " kernel");
         };
-        long vectors = (long) y.n * y.h * y.w * (vector ? y.c / lanes : y.c);
+        long vectors = y.pixels() * (vector ? y.c() / lanes : y.c());
         long blocks = Math.max(1, Math.min((vectors + BLOCK - 1) / BLOCK, (long) BLOCKS_PER_SM * props.smCount()));
         return List.of(new CudaLaunchSpec(kernel, CudaLaunchSpec.Dim3.of((int) blocks), CudaLaunchSpec.Dim3.of(BLOCK),
                 0, p));
-    }
-
-    /** The parts of a gk_tensor member the launch configuration depends on. */
-    record View(long address, int n, int h, int w, int c, long sn, long sh, long sw) {
-        static View of(Params p, String field) {
-            MemorySegment s = p.segment();
-            String f = field + ".";
-            return new View(s.get(ValueLayout.ADDRESS, p.offsetOf(f + "data")).address(),
-                    s.get(ValueLayout.JAVA_INT, p.offsetOf(f + "n")), s.get(ValueLayout.JAVA_INT, p.offsetOf(f + "h")),
-                    s.get(ValueLayout.JAVA_INT, p.offsetOf(f + "w")), s.get(ValueLayout.JAVA_INT, p.offsetOf(f + "c")),
-                    s.get(ValueLayout.JAVA_LONG, p.offsetOf(f + "sn")), s.get(ValueLayout.JAVA_LONG, p.offsetOf(f + "sh")),
-                    s.get(ValueLayout.JAVA_LONG, p.offsetOf(f + "sw")));
-        }
-
-        /** Whether every pixel of this view starts on a 16-byte boundary (channels are contiguous). */
-        boolean vectorizable(int lanes, int elementSize) {
-            return address % 16 == 0 && sn % lanes == 0 && sh % lanes == 0 && sw % lanes == 0
-                    && c % lanes == 0 && elementSize * lanes == 16;
-        }
     }
 }

@@ -93,7 +93,8 @@ class DevicesTest {
             assertThat(simt.name()).isEqualTo("simt");
             assertThat(simt.props().emulated()).isTrue();
             assertThat(simt.props().warpSize()).isEqualTo(32);
-            assertThat(simt.description()).contains("SIMT emulator", "sm_" + simt.props().cc());
+            assertThat(simt.description()).contains("libgannet_simt.so runs the CUDA kernels on the CPU",
+                    "sm_" + simt.props().cc(), "thread schedule forward");
         }
     }
 }

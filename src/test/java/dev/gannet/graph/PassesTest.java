@@ -291,6 +291,24 @@ class PassesTest {
         return b.build();
     }
 
+    /** An 8-bit image in: the cast to [0, 1] is the plan's first launch, in fp16 plans straight to fp16. */
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void imageInputsAreCastAtTheEdge(Precision p) {
+        Graph g = imageEdges();
+        PlanCheck.Result r = check(g, p);
+        assertThat(r.launchesFused()).isEqualTo(2 + (p == Precision.FP16 ? 1 : 0));
+        assertThat(Plan.describe(g, PlanOptions.of(p))).contains(p == Precision.FP16 ? "u8->f16" : "u8->f32");
+    }
+
+    static Graph imageEdges() {
+        GraphBuilder b = new GraphBuilder("image");
+        Value img = b.input("img", Shape.of(1, 7, 6, 3), dev.gannet.runtime.DType.U8);
+        Value x = b.cast(img, dev.gannet.runtime.DType.F32, 1 / 255f, 0f);
+        b.output("y", b.sigmoid(b.conv2d(x, "c", 4, 3, 1, 1, PadMode.REPLICATE, true)));
+        return b.build();
+    }
+
     /** Every graph of this class by name, for the same checks on other devices. */
     static final Map<String, Supplier<Graph>> GRAPHS = Map.ofEntries(
             Map.entry("lesson-convblock", PassesTest::lessonConvBlocks),
@@ -302,5 +320,6 @@ class PassesTest {
             Map.entry("rrdb", PassesTest::rrdb),
             Map.entry("darknet", PassesTest::darknet),
             Map.entry("style", PassesTest::style),
-            Map.entry("misc", PassesTest::misc));
+            Map.entry("misc", PassesTest::misc),
+            Map.entry("image", PassesTest::imageEdges));
 }

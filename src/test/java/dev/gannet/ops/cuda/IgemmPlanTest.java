@@ -75,6 +75,9 @@ class IgemmPlanTest {
         assertThat(big.grid()).isEqualTo(CudaLaunchSpec.Dim3.of(128, 2, 1));
         assertThat(big.block().x()).isEqualTo(256);
         assertThat(big.sharedBytes()).isEqualTo(61440);
+        // The same layer from a misaligned view: gathers, which run on 64x64.
+        assertThat(one(cuda.plan(conv(DType.F16, ODD, 1, 128, 128, 256, 256, 256), H100, b -> 0)).kernel())
+                .isEqualTo("gk_conv2d_f16_64x64_any");
         // The same where the GPU cannot give 60 KiB: 64x64.
         assertThat(one(cuda.plan(conv(DType.F16, ALIGNED, 1, 128, 128, 256, 256, 256), SMALL, b -> 0)).kernel())
                 .isEqualTo("gk_conv2d_f16_64x64_vec");
@@ -122,8 +125,10 @@ class IgemmPlanTest {
 
     @Test
     void everyFormListsItsKernels() {
-        assertThat(new Conv2dCuda().kernels(DType.F16, "pad-reflect")).hasSize(6).contains("gk_conv2d_f16_64x64_any");
-        assertThat(new ConvTranspose2dCuda().kernels(DType.F32, "default")).hasSize(6)
+        assertThat(new Conv2dCuda().kernels(DType.F16, "pad-reflect")).containsExactly("gk_conv2d_f16_128x128_vec",
+                "gk_conv2d_f16_64x64_vec", "gk_conv2d_f16_64x64_any", "gk_conv2d_f16_128x16_vec",
+                "gk_conv2d_f16_128x16_any");
+        assertThat(new ConvTranspose2dCuda().kernels(DType.F32, "default")).hasSize(5)
                 .contains("gk_conv_transpose2d_f32_128x16_vec");
         assertThat(new LinearCuda().kernels(DType.F16, "default")).contains("gk_linear_f16_128x128_vec");
         assertThat(new GramCuda().kernels(DType.F16, "default")).containsExactly("gk_gram_f16_vec", "gk_gram_f16_any",
