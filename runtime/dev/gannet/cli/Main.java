@@ -1,9 +1,10 @@
-// The gannet command line (picocli): `gannet upscale`, `gannet info`, `gannet selftest`, `gannet --version`. A
+// The gannet command line (picocli): `gannet upscale` and the other commands, `gannet --version`. A
 // GannetException is a user-facing error: one line `gannet: <message>` on stderr and exit code 2;
 // its stack trace is shown only with --debug.
 package dev.gannet.cli;
 
 import dev.gannet.bindings.NativeLibraryException;
+import dev.gannet.models.RegistryProvider;
 import dev.gannet.runtime.GannetException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "gannet", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Native-kernel engine for generative image models.",
         subcommands = {UpscaleCommand.class, GenerateCommand.class, StylizeCommand.class, GramCommand.class,
-                PlanCommand.class, InfoCommand.class, SelfTestCommand.class, HelpCommand.class})
+                PlanCommand.class, ExportCommand.class, InfoCommand.class, SelfTestCommand.class, HelpCommand.class})
 public final class Main implements Callable<Integer> {
     /** Exit code of a run whose checks found failures (selftest). */
     static final int EXIT_FAILED = 1;
@@ -46,6 +47,8 @@ public final class Main implements Callable<Integer> {
 
     /** The configured command line; tests execute it in-process with their own out/err writers. */
     public static CommandLine commandLine() {
+        // `gannet plan` finds the architectures and the fetched UpscalerJS packages through ModelCatalog.
+        RegistryProvider.install(ExportCommand.Progress.to(new PrintWriter(System.err, true)));
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(Main::handleExecutionException);

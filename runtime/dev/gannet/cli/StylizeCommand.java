@@ -9,6 +9,8 @@ import dev.gannet.image.ImageSink;
 import dev.gannet.image.RgbImage;
 import dev.gannet.models.arch.StateDicts;
 import dev.gannet.models.arch.TransformerNet;
+import dev.gannet.models.onnx.OnnxImporter;
+import dev.gannet.models.onnx.OnnxModel;
 import dev.gannet.runtime.Device;
 import dev.gannet.runtime.ErrorCode;
 import dev.gannet.runtime.GannetException;
@@ -16,6 +18,7 @@ import dev.gannet.runtime.Shape;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,8 +44,9 @@ final class StylizeCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "The result (.png, .jpg, .npy).")
     private Path output;
 
-    @Option(names = "--weights", required = true, paramLabel = "F.safetensors",
-            description = "The TransformerNet state dict with pytorch/examples' names, as safetensors.")
+    @Option(names = "--weights", required = true, paramLabel = "F.safetensors|F.onnx",
+            description = "The TransformerNet state dict with pytorch/examples' names as safetensors, or the "
+                    + "network exported to ONNX.")
     private Path weights;
 
     @Mixin
@@ -52,9 +56,10 @@ final class StylizeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         String ext = ImageFiles.extension(weights);
-        if (!ext.equals("safetensors")) {
-            throw new GannetException(ErrorCode.INVALID_ARGUMENT, weights + ": stylize reads TransformerNet weights "
-                    + "as .safetensors (convert a PyTorch .pth with safetensors.torch.save_file(torch.load(f), ...))");
+        if (!ext.equals("safetensors") && !ext.equals("onnx")) {
+            throw new GannetException(ErrorCode.INVALID_ARGUMENT, weights + ": stylize reads a TransformerNet state "
+                    + "dict as .safetensors (convert a PyTorch .pth with safetensors.torch.save_file(torch.load(f), "
+                    + "...)) or a whole network as .onnx");
         }
         ImageSink.formatOf(output);
         MemoryReport.start();
@@ -69,8 +74,16 @@ final class StylizeCommand implements Callable<Integer> {
                 for (int c = 0; c < 3; c++) x[d + c] = im.rgb()[s + c] * 255f;
             }
         }
-        TransformerNet net = new TransformerNet();
-        Graph g = StateDicts.load(net.graph(Shape.of(1, ph, pw, 3)), weights, net.ignoredOnLoad());
+        Shape shape = Shape.of(1, ph, pw, 3);
+        Graph g;
+        if (ext.equals("onnx")) {
+            // A network exported from PyTorch: its own graph; an input of fixed size must match the image's.
+            OnnxModel m = OnnxModel.load(weights);
+            g = OnnxImporter.toGraph(m, Map.of(m.inputs().getFirst().name(), shape));
+        } else {
+            TransformerNet net = new TransformerNet();
+            g = StateDicts.load(net.graph(shape), weights, net.ignoredOnLoad());
+        }
         try (Device d = deviceOptions.open()) {
             Precision p = deviceOptions.precision(d);
             float[] y;
@@ -87,8 +100,8 @@ final class StylizeCommand implements Callable<Integer> {
                 sink.putRgb(0, 0, w, h, crop);
                 sink.commit();
             }
-            out.printf(Locale.ROOT, "gannet: wrote %s (%dx%d, TransformerNet %s, %s %s) in %.1f s; %s%n", output, w, h,
-                    weights.getFileName(), d.name(), p.name().toLowerCase(Locale.ROOT), (System.nanoTime() - t0) / 1e9,
+            out.printf(Locale.ROOT, "gannet: wrote %s (%dx%d, %s %s, %s %s) in %.1f s; %s%n", output, w, h,
+                    ext.equals("onnx") ? "ONNX network" : "TransformerNet", weights.getFileName(), d.name(), p.name().toLowerCase(Locale.ROOT), (System.nanoTime() - t0) / 1e9,
                     MemoryReport.line(d));
             out.flush();
             return 0;

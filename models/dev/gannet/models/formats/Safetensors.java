@@ -21,13 +21,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -237,44 +233,17 @@ public final class Safetensors implements AutoCloseable {
         }
         order.sort(Comparator.comparingInt((SafeTensor t) -> -t.dtype().size()).thenComparing(SafeTensor::name));
         byte[] header = header(metadata, order, file);
-        Path target = file.toAbsolutePath();
-        Path tmp = null;
-        try {
-            tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
-                writeFully(ch, len);
-                writeFully(ch, ByteBuffer.wrap(header));
-                for (SafeTensor t : order) {
-                    MemorySegment d = t.data();
-                    for (long o = 0; o < d.byteSize(); o += 1L << 30) {
-                        writeFully(ch, d.asSlice(o, Math.min(1L << 30, d.byteSize() - o)).asByteBuffer());
-                    }
-                }
-                ch.force(true);
-            }
-            // createTempFile makes the file private (0600); the result should look like any other file.
-            try {
-                Files.setPosixFilePermissions(tmp, Files.exists(target) ? Files.getPosixFilePermissions(target)
-                        : PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException notPosix) {
-                // Non-POSIX file systems keep their default permissions.
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            tmp = null;
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new GannetException(ErrorCode.IO, file + ": the file system cannot rename atomically: " + e, e);
-        } catch (IOException e) {
-            throw new GannetException(ErrorCode.IO, file + ": cannot write: " + e, e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // The original error is the one to report; a stray temp file is named like the target.
+        AtomicFiles.write(file, ch -> {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
+            AtomicFiles.writeFully(ch, len);
+            AtomicFiles.writeFully(ch, ByteBuffer.wrap(header));
+            for (SafeTensor t : order) {
+                MemorySegment d = t.data();
+                for (long o = 0; o < d.byteSize(); o += 1L << 30) {
+                    AtomicFiles.writeFully(ch, d.asSlice(o, Math.min(1L << 30, d.byteSize() - o)).asByteBuffer());
                 }
             }
-        }
+        });
     }
 
     private static byte[] header(Map<String, String> metadata, List<SafeTensor> order, Path file) {
@@ -308,10 +277,6 @@ public final class Safetensors implements AutoCloseable {
         System.arraycopy(json, 0, out, 0, json.length);
         java.util.Arrays.fill(out, json.length, out.length, (byte) ' ');
         return out;
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) ch.write(b);
     }
 
     @Override

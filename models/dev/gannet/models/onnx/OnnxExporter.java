@@ -167,8 +167,8 @@ public final class OnnxExporter {
                 int c = out.shape().c();
                 String stem = n.name();
                 List<String> args = List.of(in(ins.get(0)),
-                        bn.affine() ? torch(ins.get(3)) : w.floats(stem + ".weight", filled(c, 1f), c),
-                        bn.affine() ? torch(ins.get(4)) : w.floats(stem + ".bias", new float[c], c),
+                        bn.affine() ? torch(ins.get(3)) : w.constantNode(stem + "_ones", filled(c, 1f), c),
+                        bn.affine() ? torch(ins.get(4)) : w.constantNode(stem + "_zeros", new float[c], c),
                         torch(ins.get(1)), torch(ins.get(2)));
                 yield w.node("BatchNormalization", args, stem, List.of(OnnxWriter.attr("epsilon", bn.eps()),
                         OnnxWriter.attr("momentum", 1 - bn.momentum())));
@@ -176,8 +176,8 @@ public final class OnnxExporter {
             case Op.InstanceNormOp inorm -> {
                 int c = out.shape().c();
                 String stem = n.name();
-                String g = inorm.affine() ? torch(ins.get(1)) : w.floats(stem + ".weight", filled(c, 1f), c);
-                String b = inorm.affine() ? torch(ins.get(2)) : w.floats(stem + ".bias", new float[c], c);
+                String g = inorm.affine() ? torch(ins.get(1)) : w.constantNode(stem + "_ones", filled(c, 1f), c);
+                String b = inorm.affine() ? torch(ins.get(2)) : w.constantNode(stem + "_zeros", new float[c], c);
                 yield w.node("InstanceNormalization", List.of(in(ins.get(0)), g, b), stem,
                         List.of(OnnxWriter.attr("epsilon", inorm.eps())));
             }

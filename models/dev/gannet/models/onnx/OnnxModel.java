@@ -84,8 +84,13 @@ public final class OnnxModel {
         }
     }
 
-    /** A constant: FLOAT values in {@code floats} or INT64 values in {@code longs}, with its dimensions. */
-    public record Constant(String name, long[] dims, float[] floats, long[] longs) {
+    /**
+     * A constant: FLOAT values in {@code floats} or INT64 values in {@code longs}, with its dimensions;
+     * {@code initializer} tells a graph initializer (weights, by PyTorch's exporter named like the
+     * state dict) from the value of a Constant node (what an exporter makes up, e.g. the ones and zeros
+     * of a non-affine norm).
+     */
+    public record Constant(String name, long[] dims, float[] floats, long[] longs, boolean initializer) {
         public boolean isFloat() {
             return floats != null;
         }
@@ -158,7 +163,7 @@ public final class OnnxModel {
         OnnxMl.GraphProto g = proto.getGraph();
         Map<String, Constant> constants = new LinkedHashMap<>();
         for (TensorProto t : g.getInitializerList()) {
-            if (constants.put(t.getName(), constant(where, "initializer '" + t.getName() + "'", t)) != null) {
+            if (constants.put(t.getName(), constant(where, "initializer '" + t.getName() + "'", t, true)) != null) {
                 throw fail(where, "initializer '" + t.getName() + "' is defined twice");
             }
         }
@@ -192,7 +197,9 @@ public final class OnnxModel {
                 if (value == null || value.getType() != AttributeProto.AttributeType.TENSOR) {
                     throw fail(where, node.label() + ": gannet reads Constant nodes with a 'value' tensor only");
                 }
-                constants.put(node.outputs().getFirst(), constant(where, node.label(), value.getT()));
+                Constant c = constant(where, node.label(), value.getT(), false);
+                constants.put(node.outputs().getFirst(), new Constant(node.outputs().getFirst(), c.dims(), c.floats(),
+                        c.longs(), false));
             } else {
                 nodes.add(node);
             }
@@ -226,7 +233,7 @@ public final class OnnxModel {
         return new ValueInfo(v.getName(), elem, Collections.unmodifiableList(dims));
     }
 
-    private static Constant constant(String where, String what, TensorProto t) {
+    private static Constant constant(String where, String what, TensorProto t, boolean initializer) {
         if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL || t.getExternalDataCount() > 0) {
             throw fail(where, what + " keeps its data in an external file, which gannet does not read");
         }
@@ -258,7 +265,7 @@ public final class OnnxModel {
                     v = new float[count];
                     for (int i = 0; i < count; i++) v[i] = t.getFloatData(i);
                 }
-                return new Constant(t.getName(), dims, v, null);
+                return new Constant(t.getName(), dims, v, null, initializer);
             }
             case TensorProto.DataType.INT64_VALUE -> {
                 long[] v;
@@ -271,7 +278,7 @@ public final class OnnxModel {
                     v = new long[count];
                     for (int i = 0; i < count; i++) v[i] = t.getInt64Data(i);
                 }
-                return new Constant(t.getName(), dims, null, v);
+                return new Constant(t.getName(), dims, null, v, initializer);
             }
             default -> throw fail(where, what + " has element type " + dataTypeName(t.getDataType()) + "; gannet reads "
                     + "FLOAT and INT64 constants");

@@ -7,17 +7,12 @@ import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
+import dev.gannet.models.formats.AtomicFiles;
 import dev.gannet.runtime.ErrorCode;
 import dev.gannet.runtime.GannetException;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -115,6 +110,22 @@ public final class OnnxWriter {
         ByteBuffer b = ByteBuffer.allocate(8 * data.length).order(ByteOrder.LITTLE_ENDIAN);
         b.asLongBuffer().put(data);
         return initializer(stem, TensorProto.DataType.INT64, ByteString.copyFrom(b.array()), dims);
+    }
+
+    /**
+     * A float tensor made by a Constant node rather than an initializer: what PyTorch's exporter
+     * writes for values that are no parameters (the ones and zeros of a non-affine norm).
+     */
+    public String constantNode(String stem, float[] data, long... dims) {
+        checkCount(stem, data.length, dims);
+        ByteBuffer b = ByteBuffer.allocate(4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(data);
+        var t = TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT.getNumber())
+                .setRawData(ByteString.copyFrom(b.array()));
+        for (long d : dims) t.addDims(d);
+        AttributeProto value = AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+                .setT(t).build();
+        return node("Constant", List.of(), stem, List.of(value));
     }
 
     /** A float scalar initializer (shape []). */
@@ -349,33 +360,6 @@ public final class OnnxWriter {
 
     /** Bytes to a file via a temporary file in the same folder and an atomic rename. */
     public static void writeAtomically(Path file, byte[] bytes) {
-        Path target = file.toAbsolutePath();
-        Path tmp = null;
-        try {
-            Files.createDirectories(target.getParent());
-            tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                out.write(bytes);
-            }
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException notPosix) {
-                // Non-POSIX file systems keep their defaults.
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            tmp = null;
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new GannetException(ErrorCode.IO, file + ": the file system cannot rename atomically: " + e, e);
-        } catch (IOException e) {
-            throw new GannetException(ErrorCode.IO, file + ": cannot write: " + e, e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // The write error above is what matters; the leftover is a dot-file named like the target.
-                }
-            }
-        }
+        AtomicFiles.write(file, ch -> AtomicFiles.writeFully(ch, java.nio.ByteBuffer.wrap(bytes)));
     }
 }

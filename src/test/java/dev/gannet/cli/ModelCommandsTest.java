@@ -101,6 +101,14 @@ class ModelCommandsTest {
         RgbImage out = ImageFiles.read(dir.resolve("out.png"));
         assertThat(out.width()).isEqualTo(w);
         assertThat(maxLevelDiff(want, out.rgb())).isLessThanOrEqualTo(1);
+        // The same network exported to ONNX, read by gannet's ONNX importer, gives the same image.
+        Path onnx = dir.resolve("style.onnx");
+        OnnxExporter.export(g, onnx);
+        var viaOnnx = UpscaleCommandTest.gannet("stylize", in.toString(), "-o", dir.resolve("onnx.png").toString(),
+                "--weights", onnx.toString(), "--device", "cpu");
+        assertThat(viaOnnx.code()).as(viaOnnx.err()).isZero();
+        assertThat(viaOnnx.out()).contains("ONNX network style.onnx");
+        assertThat(maxLevelDiff(want, ImageFiles.read(dir.resolve("onnx.png")).rgb())).isLessThanOrEqualTo(1);
         var bad = UpscaleCommandTest.gannet("stylize", in.toString(), "-o", dir.resolve("o2.png").toString(),
                 "--weights", dir.resolve("style.pth").toString());
         assertThat(bad.code()).isEqualTo(2);
