@@ -50,7 +50,8 @@ final class UpscaleCommand implements Callable<Integer> {
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT",
             description = "Output file (.png, .jpg or .npy, by extension) or, for a folder, output folder "
-                    + "(default: NAME-xS.png beside the input; for a folder, DIR-xS beside it).")
+                    + "(default: NAME-xS.EXT beside the input, the fixture's in the current folder; for a folder, "
+                    + "DIR-xS beside it).")
     private Path output;
 
     @Option(names = "--model", paramLabel = "NAME", description = "A pretrained UpscalerJS model, fetched on first "
