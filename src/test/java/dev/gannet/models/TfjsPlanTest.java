@@ -13,6 +13,8 @@ import dev.gannet.models.UpscalerJsSampleTest.Diff;
 import dev.gannet.models.UpscalerJsSampleTest.Image;
 import dev.gannet.models.formats.TfjsModel;
 import dev.gannet.models.tfjs.TfjsImporter;
+import dev.gannet.graph.PlanCheck;
+import dev.gannet.runtime.CudaDevice;
 import dev.gannet.runtime.DType;
 import dev.gannet.runtime.Device;
 import dev.gannet.runtime.DeviceArena;
@@ -20,7 +22,9 @@ import dev.gannet.runtime.Devices;
 import dev.gannet.runtime.Shape;
 import dev.gannet.runtime.Stream;
 import dev.gannet.runtime.Tensor;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -124,5 +128,30 @@ class TfjsPlanTest {
         assertThat(d).as("fp16 plan vs eager fp16 (values 0..255)").isLessThanOrEqualTo(2);
         assertThat(diff.psnr()).isGreaterThanOrEqualTo(55);
         assertThat(diff.maxAbs()).isLessThanOrEqualTo(2);
+    }
+
+    /**
+     * The same fused F32 plans on the simt device (the CUDA kernels, run by the emulator, replayed from a
+     * captured CUDA graph) against the published samples, with the eager runner's bounds.
+     */
+    @ParameterizedTest(name = "esrgan-slim x{0} F32 on simt")
+    @ValueSource(ints = {2, 3, 4})
+    void simtPlansReproduceTheSample(int scale) {
+        UpscalerJsSampleTest.assumeSharedData();
+        var why = Devices.simtUnavailable();
+        Assumptions.assumeTrue(why.isEmpty(), () -> "the simt device cannot be opened: " + why.orElse(""));
+        Image fixture = Image.read(UpscalerJsSampleTest.FIXTURE);
+        Image ref = Image.read(UpscalerJsSampleTest.SLIM.resolve("assets/samples/" + scale + "x/result.png"));
+        Graph g = TfjsImporter.toGraph(TfjsModel.load(UpscalerJsSampleTest.SLIM.resolve("x" + scale)),
+                Shape.of(1, fixture.height(), fixture.width(), 3));
+        float[] y;
+        try (CudaDevice simt = CudaDevice.openSimt(); Plan plan = PlanCheck.build(g, simt, PlanOptions.fp32())) {
+            y = PlanCheck.run(plan, Map.of("LR", fixture.rgb())).get("SR");
+        }
+        Diff diff = Diff.of(UpscalerJsSampleTest.toPixels(y), ref);
+        System.out.printf("esrgan-slim x%d on simt: plan vs published sample: %s%n", scale, diff);
+        assertThat(diff.psnr()).isGreaterThanOrEqualTo(UpscalerJsSampleTest.ISSUE_PSNR_DB);
+        assertThat(diff.maxAbs()).isLessThanOrEqualTo(1);
+        assertThat(diff.offByOne()).isLessThanOrEqualTo(diff.count() / 1000);
     }
 }
