@@ -1,4 +1,4 @@
-// The gannet command line (picocli): `gannet info`, `gannet selftest`, `gannet --version`. A
+// The gannet command line (picocli): `gannet upscale` and the other commands, `gannet --version`. A
 // GannetException is a user-facing error: one line `gannet: <message>` on stderr and exit code 2;
 // its stack trace is shown only with --debug.
 package dev.gannet.cli;
@@ -19,8 +19,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "gannet", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Native-kernel engine for generative image models.",
-        subcommands = {InfoCommand.class, SelfTestCommand.class, PlanCommand.class, ExportCommand.class,
-                HelpCommand.class})
+        subcommands = {UpscaleCommand.class, GenerateCommand.class, StylizeCommand.class, GramCommand.class,
+                PlanCommand.class, ExportCommand.class, InfoCommand.class, SelfTestCommand.class, HelpCommand.class})
 public final class Main implements Callable<Integer> {
     /** Exit code of a run whose checks found failures (selftest). */
     static final int EXIT_FAILED = 1;
@@ -59,7 +59,8 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        err.println("gannet: name a command (info, selftest, plan, export); see 'gannet --help'.");
+        err.println("gannet: name a command (" + String.join(", ", spec.commandLine().getSubcommands().keySet())
+                + "); see 'gannet --help'.");
         return EXIT_ERROR;
     }
 
