@@ -1,5 +1,5 @@
-// Finds models by name for `gannet plan`: providers are asked in order (the UpscalerJS directories
-// for now); other sources (the fetched package cache, the seed architectures) register a provider.
+// Finds models by name for `gannet plan`: registered providers are asked in order (the CLI registers
+// the architectures and the fetched UpscalerJS packages; tests may add the copies in ../shared).
 package dev.gannet.models;
 
 import dev.gannet.models.tfjs.UpscalerJsDirectory;
@@ -25,8 +25,7 @@ public final class ModelCatalog {
         String describe();
     }
 
-    private static final List<Provider> PROVIDERS = new CopyOnWriteArrayList<>(List.of(
-            new UpscalerJsDirectory(Path.of("..", "shared", "data", "models", "upscalerjs"))));
+    private static final List<Provider> PROVIDERS = new CopyOnWriteArrayList<>();
 
     private ModelCatalog() {}
 

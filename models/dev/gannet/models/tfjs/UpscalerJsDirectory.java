@@ -5,7 +5,8 @@ package dev.gannet.models.tfjs;
 import dev.gannet.graph.Graph;
 import dev.gannet.models.ModelCatalog;
 import dev.gannet.models.ModelSource;
-import dev.gannet.models.formats.TfjsModel;
+import dev.gannet.models.ModelRegistry;
+import dev.gannet.models.pretrained.UpscalerJsModel;
 import dev.gannet.runtime.ErrorCode;
 import dev.gannet.runtime.GannetException;
 import dev.gannet.runtime.Shape;
@@ -15,17 +16,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Stream;
 
 public final class UpscalerJsDirectory implements ModelCatalog.Provider {
-    /**
-     * The models whose UpscalerJS definition declares inputRange and outputRange [0, 255] (the RDN
-     * models; see UpscalerJsSampleTest): their graphs are wrapped to take and return [0, 1]. Others
-     * are taken to work in [0, 1] already, as the RRDN models (esrgan-thick) do.
-     */
-    static final Set<String> RANGE_0_255 = Set.of("esrgan-slim", "default-model");
-
     private final Path root;
 
     public UpscalerJsDirectory(Path root) {
@@ -82,7 +75,6 @@ public final class UpscalerJsDirectory implements ModelCatalog.Provider {
                             : " (scales there: " + have + ")"));
         }
         String modelName = name;
-        boolean wrap = RANGE_0_255.contains(modelName);
         return new ModelSource() {
             public String name() {
                 return modelName;
@@ -97,9 +89,9 @@ public final class UpscalerJsDirectory implements ModelCatalog.Provider {
             }
 
             public Graph graph(Shape input) {
-                TfjsModel m = TfjsModel.load(json);
-                Graph g = TfjsImporter.toGraph(m, input, wrap ? TfjsImporter.Options.unitRange()
-                        : TfjsImporter.Options.NATIVE);
+                // The pixel range (0..255 for RDN, [0, 1] for RRDN) is recognised from the layers, as
+                // UpscalerJS tells its families apart; the graph takes and returns [0, 1] either way.
+                Graph g = ModelRegistry.upscalerGraph(UpscalerJsModel.fromDir(json.getParent(), null, 0), input);
                 Shape out = g.outputs().values().iterator().next().shape();
                 if (out.h() != input.h() * scale || out.w() != input.w() * scale) {
                     throw new GannetException(ErrorCode.INVALID_ARGUMENT, json + " turns " + input.h() + "x"
